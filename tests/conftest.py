@@ -1,0 +1,18 @@
+"""Strict test configuration: float64, no silent rank promotion, a per-test PRNG key."""
+
+import zlib
+
+import jax
+import jax.random as jr
+import pytest
+
+import neurosyn  # noqa: F401  (turns on jax_enable_x64)
+
+jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+
+@pytest.fixture
+def key(request):
+    """A key fixed for each test yet different between tests."""
+    return jr.key(zlib.crc32(request.node.nodeid.encode()))
