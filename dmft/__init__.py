@@ -1,5 +1,60 @@
-"""dmft package of neurosyn."""
+"""Stationary dynamical mean-field theory of the plastic network, the exact k = 0 (SCS) solution and the
+transition lines. Public API; implementation modules are private."""
 
 import neurosyn as _neurosyn  # noqa: F401  (turns on float64)
 
-__all__: list[str] = []
+from ._fields import circulant_spectrum as circulant_spectrum
+from ._fields import field_from_white as field_from_white
+from ._fields import sample_gaussian_field as sample_gaussian_field
+from ._memory import HebbianKernel as HebbianKernel
+from ._memory import MemoryTerm as MemoryTerm
+from ._memory import SelfCoupling as SelfCoupling
+from ._scs import LyapunovDMFT as LyapunovDMFT
+from ._scs import SCSSolution as SCSSolution
+from ._scs import energy_residual as energy_residual
+from ._scs import gaussian_pair as gaussian_pair
+from ._scs import lyapunov_dmft as lyapunov_dmft
+from ._scs import solve_scs as solve_scs
+from ._single_site import integrate_single_site as integrate_single_site
+from ._stationary import AndersonMixing as AndersonMixing
+from ._stationary import DampedIteration as DampedIteration
+from ._stationary import DMFTSolution as DMFTSolution
+from ._stationary import OscillationWarning as OscillationWarning
+from ._stationary import Stationary as Stationary
+from ._stationary import WindowWarning as WindowWarning
+from ._stationary import solve_dmft as solve_dmft
+from ._stationary import spectrum as spectrum
+from ._stationary import zero_crossing_frequency as zero_crossing_frequency
+from ._transitions import KCrit as KCrit
+from ._transitions import k_crit as k_crit
+from ._transitions import near_critical_C as near_critical_C
+from ._transitions import stern_C0 as stern_C0
+
+__all__ = [
+    "AndersonMixing",
+    "DMFTSolution",
+    "DampedIteration",
+    "LyapunovDMFT",
+    "OscillationWarning",
+    "SCSSolution",
+    "Stationary",
+    "WindowWarning",
+    "energy_residual",
+    "gaussian_pair",
+    "lyapunov_dmft",
+    "solve_dmft",
+    "solve_scs",
+    "stern_C0",
+    "spectrum",
+    "zero_crossing_frequency",
+    "HebbianKernel",
+    "KCrit",
+    "MemoryTerm",
+    "SelfCoupling",
+    "circulant_spectrum",
+    "field_from_white",
+    "integrate_single_site",
+    "k_crit",
+    "near_critical_C",
+    "sample_gaussian_field",
+]

@@ -1,5 +1,25 @@
-"""lyapunov package of neurosyn."""
+"""lyapunov: Lyapunov spectra (top m by QR, bottom m backwards), λ_max by perturbation, Kaplan–Yorke dimension."""
 
 import neurosyn as _neurosyn  # noqa: F401  (turns on float64)
 
-__all__: list[str] = []
+from ._dimension import KaplanYorke as KaplanYorke
+from ._dimension import kaplan_yorke_dimension as kaplan_yorke_dimension
+from ._perturbation import PerturbationResult as PerturbationResult
+from ._perturbation import lambda_max_perturbation as lambda_max_perturbation
+from ._qr import LyapunovWarning as LyapunovWarning
+from ._qr import lyapunov_spectrum as lyapunov_spectrum
+from ._qr import map_spectrum as map_spectrum
+from ._result import LyapunovResult as LyapunovResult
+from ._result import block_mean_error as block_mean_error
+
+__all__ = [
+    "KaplanYorke",
+    "LyapunovResult",
+    "LyapunovWarning",
+    "PerturbationResult",
+    "block_mean_error",
+    "kaplan_yorke_dimension",
+    "lambda_max_perturbation",
+    "lyapunov_spectrum",
+    "map_spectrum",
+]

@@ -251,14 +251,16 @@ def simulate(
     if batched:
         n_networks = check_int("n_networks", n_networks, "number of independent networks")
     n_lags = int(round(record.tau_max / record.dt)) + 1
-    b_burn = int(math.ceil(t_burn / record.dt - 1e-9))
+    # block b is recorded at time (b + 1)·record.dt; average the records at times ≥ t_burn
+    b_burn = max(0, int(math.ceil(t_burn / record.dt - 1e-9)) - 1)
 
     net_d = eqx.tree_at(lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dtype) for v in (net.g, net.k, net.p)))
 
     def init(key, J0_, x0_, A0_):
         key_J, key_x0, key_ev = jr.split(key, 3)
-        J0_ = sample_J0(key_J, net.N, dtype) if J0_ is None else J0_.astype(dtype)
-        x0_ = jr.normal(key_x0, (net.N,), dtype) if x0_ is None else x0_.astype(dtype)
+        # drawn in float64 and cast, so one key gives the same network in either precision
+        J0_ = (sample_J0(key_J, net.N) if J0_ is None else J0_).astype(dtype)
+        x0_ = (jr.normal(key_x0, (net.N,)) if x0_ is None else x0_).astype(dtype)
         A0_ = jnp.zeros((net.N, net.N), dtype) if A0_ is None else A0_.astype(dtype)
         return _init_carry(net_d.g * J0_, x0_, A0_, n_lags, dtype), key_ev
 

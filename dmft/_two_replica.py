@@ -1,0 +1,350 @@
+"""Two-replica DMFT of freezable chaos (Eqs. 31–34, Appendix C.2; model.md §8.3–8.4).
+
+Replica A is the plastic network (Eq. 32a, the single site of Eq. 6 with the solved C). Replica B runs with A
+frozen at the halt (time 0 of A):
+
+    (1 + ∂s) x^B(s) = η^B(s) + I[φ^A],   I = (k/p) ∫₀^∞ dt e^{−t/p} Q(−t) φ^A(−t)          (Eq. 32b),
+
+with (η^A, η^B) jointly Gaussian: ⟨η^Aη^A⟩ = g²C(t−t′), ⟨η^Bη^B⟩ = g²D(s−s′), ⟨η^A(t)η^B(s)⟩ = g²Q(t) (Eq. 33).
+
+Conditional sampling, in Fourier space on a periodic window of n steps (the circulant of C is diagonal there):
+    η^B(s) = μ + ξ(s),  μ = Σ_t α(t) η^A(t),  α = C⁻¹Q (Tikhonov-regularised),  Var μ = g²δ,  δ = αᵀCα,
+    ξ stationary with covariance g²[D(τ) − δ]                                                       (Eq. C1).
+Because B's equation is linear in η^B with a static input, x^B(s) = b + y(s) exactly, with b = μ + I and y a
+stationary Gaussian process whose spectrum is that of ξ times 1/(1 + ω²). Hence
+    Q(t) = E[φ^A(t) ∫Dz φ(b + √v z)],   v = Var y,   r² = g² E ∫Dz φ′(b + √v z)²,
+by one-dimensional quadrature (low variance), and D(τ) from sampled paths of y. The fixed-point solution is the
+special case D(τ) ≡ D(0): y is static with v = g²(D(0) − δ). All A paths, halting times and B noises are drawn
+once, so the iteration is a deterministic map that converges to round-off (common random numbers). Each A path
+is halted at ``n_shifts`` times (the time-shift trick: a shift is a phase on η̂^A).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import warnings
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+from jax import lax
+from jaxtyping import Array, Float, Int
+
+from neurosyn import (
+    ConvergenceError,
+    Network,
+    NeurosynWarning,
+    Status,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
+
+from ._fields import circulant_spectrum, field_from_white
+from ._memory import HebbianKernel
+from ._single_site import integrate_single_site
+
+
+@jax.tree_util.register_static
+@dataclasses.dataclass(frozen=True)
+class TwoReplica:
+    """Discretisation and sampling of the two-replica DMFT.
+
+    Attributes:
+        dt: time step of A's single site, of Q(t) and of D(τ).
+        n: periodic window in steps (a power of 2 is fastest); the period n·dt must exceed 2·15p (the truncated
+            static input reaches 15p into A's past) and several correlation times.
+        n_samples: A paths M. n_shifts: halting times per A path (time-shift trick).
+        n_paths_B: B noise paths per A path (dynamic solution: D(τ) from paths).
+        dz: step of the trapezoid quadrature over z ∈ [−8, 8] (exponentially accurate for tanh; 0.1 is ample
+            for √v ≤ 3, see tests).
+        reg: Tikhonov regularisation of C⁻¹, relative to the largest circulant eigenvalue of C.
+        alpha: damping of the iteration.
+        rtol: converged when sup|ΔQ| + sup|ΔD| < rtol·C(0) (deterministic map).
+        q_tol: a solution is nontrivial when Q(0) > q_tol·C(0).
+    """
+
+    dt: float = 0.1
+    n: int = 2048
+    n_samples: int = 128
+    n_shifts: int = 64
+    n_paths_B: int = 8
+    dz: float = 0.1
+    reg: float = 1e-3
+    alpha: float = 0.5
+    rtol: float = 1e-8
+    q_tol: float = 0.02
+
+    def __post_init__(self):
+        check_positive("dt", self.dt, "time step")
+        check_int("n", self.n, "window steps", minimum=16)
+        check_int("n_samples", self.n_samples, "A paths", minimum=2)
+        check_int("n_shifts", self.n_shifts, "halting times per A path", minimum=1)
+        check_int("n_paths_B", self.n_paths_B, "B paths per A path", minimum=1)
+        if self.n_shifts > self.n or self.n_paths_B > self.n_shifts:
+            raise ValueError(
+                f"need n_paths_B <= n_shifts <= n, got n_paths_B={self.n_paths_B}, n_shifts={self.n_shifts}, "
+                f"n={self.n}"
+            )
+        check_positive("dz", self.dz, "quadrature step")
+        check_nonnegative("reg", self.reg, "regularisation of C^-1")
+        check_positive("alpha", self.alpha, "damping")
+        if self.alpha > 1:
+            raise ValueError(f"alpha (damping) must be in (0, 1], got alpha={self.alpha}")
+        check_positive("rtol", self.rtol, "iteration tolerance")
+        check_positive("q_tol", self.q_tol, "nontrivial-overlap threshold relative to C(0)")
+
+
+SOLUTIONS = ("dynamic", "fixed_point")
+
+
+class TwoReplicaSolution(eqx.Module):
+    """A solution of the two-replica DMFT with its evidence.
+
+    Attributes:
+        t: A's time relative to the halt [n] (increasing); Q, rho: Q(t) and ρ(t) = Q/√(D(0)C(0)) on it.
+        Q0, rho0: at t = 0; Q0_err: standard error of Q(0) over the A paths (Monte Carlo, not discretisation).
+        lags: B's lags [n/2 + 1]; D: D(τ) (constant for the fixed-point solution); D0 = D(0);
+        D_inf: mean of D over the last 10 % of lags (the static part). delta: δ = αᵀCα (Eq. C1c).
+        r: g√⟨φ′(x^B)²⟩ (Eq. 30; the stability radius for the fixed-point solution). C0: A's C(0).
+        solution: "dynamic" or "fixed_point". nontrivial: Q(0) > q_tol·C(0).
+        status, residual, n_iter, history, wall_s: as for every solver.
+    """
+
+    t: Float[Array, " n"]
+    Q: Float[Array, " n"]
+    rho: Float[Array, " n"]
+    Q0: Float[Array, ""]
+    Q0_err: Float[Array, ""]
+    rho0: Float[Array, ""]
+    lags: Float[Array, " lags"]
+    D: Float[Array, " lags"]
+    D0: Float[Array, ""]
+    D_inf: Float[Array, ""]
+    delta: Float[Array, ""]
+    r: Float[Array, ""]
+    C0: Float[Array, ""]
+    nontrivial: Array
+    status: Status
+    residual: Float[Array, ""]
+    n_iter: Int[Array, ""]
+    history: Float[Array, " max_steps"]
+    wall_s: float
+    solution: str = eqx.field(static=True)
+
+    @property
+    def converged(self):
+        return self.status == Status.success
+
+
+def _grid_C(C, lags, dt, n):
+    """C on lags 0, dt, …, (n/2)·dt by linear interpolation, zero beyond the given range."""
+    C = np.asarray(C, dtype=float)
+    lags = np.asarray(lags, dtype=float)
+    grid = dt * np.arange(n // 2 + 1)
+    tail = float(np.mean(np.abs(C[-max(1, C.size // 10) :])))
+    if lags[-1] < grid[-1] and tail > 0.02 * C[0]:
+        warnings.warn(
+            f"C(τ) has not decayed by τ_max={lags[-1]:.3g} (mean |C| on the last 10 % of lags = {tail:.3g} > "
+            "0.02 C(0)); the two-replica window treats it as 0 beyond τ_max; solve the DMFT with a longer lag range",
+            NeurosynWarning,
+            stacklevel=3,
+        )
+    return jnp.asarray(np.interp(grid, lags, C, right=0.0))
+
+
+class _Samples(eqx.Module):
+    """Quenched Monte Carlo inputs of the iteration (drawn once)."""
+
+    eta_hat: Array  # FFT of η^A [M, n]
+    phiA: Array  # φ^A [M, n]
+    phiA_hat: Array
+    C_hat: Array  # circulant eigenvalues of C [n]
+    w: Array  # weights of the static input over A's past [n]
+    white_B: Array  # white noise of the B paths [M, n_paths_B, n]
+    z: Array  # quadrature nodes and weights
+    wz: Array
+
+
+def _draw(net, C_grid, method, key):
+    n, dt, M = method.n, method.dt, method.n_samples
+    g = jnp.asarray(net.g, float)
+    key_A, key_B = jr.split(key)
+    C_hat = circulant_spectrum(C_grid, n)
+    eta = field_from_white(jr.normal(key_A, (M, n)), g**2 * C_hat)
+    w_mem = HebbianKernel().weights(net, C_grid, dt)
+    # two periods of the periodic field: the first is burn-in (≥ 15p and many correlation times)
+    x = integrate_single_site(jnp.concatenate([eta, eta, eta[:, :1]], axis=1), w_mem, dt=dt)[:, n : 2 * n]
+    phiA = net.phi(x)
+    j = np.arange(n)
+    t = np.where(j <= n // 2, j, j - n) * dt
+    w = np.where(t <= 0, dt * float(net.k) / float(net.p) * np.exp(np.minimum(t, 0.0) / float(net.p)), 0.0)
+    w[0] *= 0.5
+    z = np.arange(-8.0, 8.0 + 0.5 * method.dz, method.dz)
+    wz = np.exp(-0.5 * z**2)
+    wz /= wz.sum()
+    return _Samples(
+        eta_hat=jnp.fft.fft(eta, axis=-1), phiA=phiA, phiA_hat=jnp.fft.fft(phiA, axis=-1), C_hat=C_hat,
+        w=jnp.asarray(w), white_B=jr.normal(key_B, (M, method.n_paths_B, n)), z=jnp.asarray(z),
+        wz=jnp.asarray(wz),
+    )
+
+
+def _map(Q, D, smp, g, method, fixed_point, phi):
+    """One evaluation of the self-consistency map (Q, D) ↦ (Q_new, D_new) and diagnostics."""
+    n, M, n_s = method.n, method.n_samples, method.n_shifts
+    shifts = jnp.arange(n_s) * (n // n_s)
+    lam = method.reg * jnp.max(smp.C_hat)
+    inv = smp.C_hat / (smp.C_hat**2 + lam**2)
+    alpha_hat = jnp.fft.fft(Q) * inv
+    delta = jnp.sum(jnp.abs(alpha_hat) ** 2 * smp.C_hat) / n
+    mu = jnp.fft.ifft(jnp.conj(alpha_hat)[None, :] * smp.eta_hat, axis=-1).real[:, shifts]
+    wq_hat = jnp.fft.fft(smp.w * Q)
+    stat = jnp.fft.ifft(jnp.conj(wq_hat)[None, :] * smp.phiA_hat, axis=-1).real[:, shifts]
+    b = mu + stat  # [M, n_s]
+    omega = 2 * jnp.pi * jnp.fft.fftfreq(n, method.dt)
+    if fixed_point:
+        v = g**2 * jnp.maximum(D[0] - delta, 0.0)
+    else:
+        S_xi = g**2 * (circulant_spectrum(D, n) - n * delta * (jnp.arange(n) == 0))
+        S_y = jnp.maximum(S_xi, 0.0) / (1.0 + omega**2)
+        v = jnp.sum(S_y) / n
+    xb = b[..., None] + jnp.sqrt(v) * smp.z[None, None, :]  # [M, n_s, nz]
+    ph = phi(xb)
+    F1 = ph @ smp.wz
+    F2 = (ph**2) @ smp.wz
+    F3 = (phi.prime(xb) ** 2) @ smp.wz
+    F1_full = jnp.zeros((M, n)).at[:, shifts].set(F1)
+    corr = jnp.fft.ifft(jnp.conj(jnp.fft.fft(F1_full, axis=-1)) * smp.phiA_hat, axis=-1).real / n_s
+    Q_new = jnp.mean(corr, axis=0)
+    q0_per_path = corr[:, 0]
+    if fixed_point:
+        D_new = jnp.full_like(D, jnp.mean(F2))
+    else:
+        y = field_from_white(smp.white_B, S_y)  # [M, nB, n]
+        phB = phi(b[:, : method.n_paths_B, None] + y)
+        ac = jnp.fft.ifft(jnp.abs(jnp.fft.fft(phB, axis=-1)) ** 2, axis=-1).real / n
+        D_new = jnp.mean(ac, axis=(0, 1))[: D.shape[0]]
+    r = g * jnp.sqrt(jnp.mean(F3))
+    return Q_new, D_new, dict(delta=delta, r=r, q0_err=jnp.std(q0_per_path) / jnp.sqrt(M))
+
+
+@eqx.filter_jit
+def _iterate(Q, D, smp, g, C0, method, fixed_point, phi, max_steps):
+    def body(c):
+        i, Q, D, _, hist = c
+        Qn, Dn, _ = _map(Q, D, smp, g, method, fixed_point, phi)
+        res = (jnp.max(jnp.abs(Qn - Q)) + jnp.max(jnp.abs(Dn - D))) / C0
+        Q = Q + method.alpha * (Qn - Q)
+        D = D + method.alpha * (Dn - D)
+        return i + 1, Q, D, res, hist.at[i].set(res)
+
+    def cond(c):
+        i, _, _, res, _ = c
+        return (i < max_steps) & (res > method.rtol) & jnp.isfinite(res)
+
+    init = (jnp.asarray(0), Q, D, jnp.asarray(1e30), jnp.full(max_steps, jnp.nan))
+    i, Q, D, res, hist = lax.while_loop(cond, body, init)
+    _, _, aux = _map(Q, D, smp, g, method, fixed_point, phi)
+    return Q, D, res, i, hist, aux
+
+
+def _dmft_arrays(dmft_solution, lags):
+    if lags is None:
+        if not (hasattr(dmft_solution, "lags") and hasattr(dmft_solution, "C")):
+            raise ValueError("pass a DMFTSolution (with .lags and .C) or C together with lags=")
+        return np.asarray(dmft_solution.lags), np.asarray(dmft_solution.C)
+    C = np.asarray(dmft_solution, dtype=float)
+    lags = np.asarray(lags, dtype=float)
+    if C.ndim != 1 or C.shape != lags.shape or not C[0] > 0:
+        raise ValueError(f"C and lags must be 1-D arrays of equal length with C[0] > 0; got shapes {C.shape}, "
+                         f"{lags.shape}")
+    return lags, C
+
+
+def solve_two_replica(
+    net: Network,
+    dmft_solution,
+    *,
+    key,
+    lags=None,
+    solution: str = "dynamic",
+    method: TwoReplica = TwoReplica(),
+    max_steps: int = 400,
+    throw: bool = True,
+    Q_init=None,
+) -> TwoReplicaSolution:
+    """Solve the two-replica DMFT for the halted replica B, given replica A's solved C(τ).
+
+    Args:
+        net: `Network` (g, k, p; N unused).
+        dmft_solution: a `DMFTSolution` of the same network (its lags and C are used), or an array C with ``lags``.
+        key: JAX key for the A paths and B noises (drawn once; the iteration is then deterministic).
+        solution: "dynamic" (D(τ) free, starts from D = C) or "fixed_point" (D constant, ∂s x^B = 0).
+        method: `TwoReplica` (grid, samples, regularisation, damping, tolerances).
+        max_steps, throw: iteration budget; raise `ConvergenceError` if not converged.
+        Q_init: initial Q on A's periodic grid (index j ↔ t = j·dt, wrapped); default Q = C (B starts at the
+            halt state, which selects the positive solution).
+    Returns:
+        `TwoReplicaSolution` with Q(t), ρ(t), D(τ), r, δ, status, residual, n_iter, history, wall_s.
+    Equation:
+        (1+∂s)x^B = η^B + (k/p)∫₀^∞ e^{−t/p} Q(−t) φ^A(−t) dt;  Q(t) = ⟨φ^A(t)φ^B⟩, D(τ) = ⟨φ^B φ^B⟩ (Eqs. 32–34).
+    Assumptions:
+        N → ∞; A stationary with the given C; B at long times; Q and C decay within half the window.
+    References:
+        Clark & Abbott, PRX 14, 021001 (2024), Sec. VII and Appendix C.2.
+    """
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be a neurosyn.Network, got {type(net).__name__}")
+    solution = check_choice("solution", solution, SOLUTIONS)
+    if not isinstance(method, TwoReplica):
+        raise ValueError(f"method must be a TwoReplica(...), got {method!r}")
+    max_steps = check_int("max_steps", max_steps, "iteration budget", minimum=1)
+    if method.n * method.dt < 2 * 15.0 * float(net.p):
+        raise ValueError(
+            f"the window n*dt = {method.n * method.dt:g} must be >= 30p = {30 * float(net.p):g} (the static input "
+            "reaches 15p into A's past and the burn-in needs 15p); raise n"
+        )
+    t0 = time.perf_counter()
+    lags0, C = _dmft_arrays(dmft_solution, lags)
+    C_grid = _grid_C(C, lags0, method.dt, method.n)
+    smp = _draw(net, C_grid, method, key)
+    n = method.n
+    C0 = C_grid[0]
+    if Q_init is None:
+        Q = jnp.concatenate([C_grid, C_grid[1 : (n + 1) // 2][::-1]])
+    else:
+        Q = jnp.asarray(Q_init, float)
+        if Q.shape != (n,):
+            raise ValueError(f"Q_init must have shape ({n},) (A's periodic grid), got {Q.shape}")
+    fixed = solution == "fixed_point"
+    D = jnp.full_like(C_grid, C0) if fixed else C_grid
+    g = jnp.asarray(net.g, float)
+    Q, D, res, n_iter, hist, aux = _iterate(Q, D, smp, g, C0, method, fixed, net.phi, max_steps)
+    finite = bool(jnp.isfinite(res)) and bool(jnp.all(jnp.isfinite(Q)))
+    ok = finite and float(res) <= method.rtol
+    status = Status.success if ok else (Status.nonfinite if not finite else Status.max_steps)
+    order = np.argsort(np.where(np.arange(n) <= n // 2, np.arange(n), np.arange(n) - n))
+    t = jnp.asarray(np.where(np.arange(n) <= n // 2, np.arange(n), np.arange(n) - n)[order] * method.dt)
+    D0 = D[0]
+    rho = Q / jnp.sqrt(D0 * C0)
+    n_tail = max(1, D.shape[0] // 10)
+    sol = TwoReplicaSolution(
+        t=t, Q=Q[order], rho=rho[order], Q0=Q[0], Q0_err=aux["q0_err"], rho0=rho[0],
+        lags=method.dt * jnp.arange(D.shape[0]), D=D, D0=D0, D_inf=jnp.mean(D[-n_tail:]), delta=aux["delta"],
+        r=aux["r"], C0=C0, nontrivial=Q[0] > method.q_tol * C0, status=status, residual=res, n_iter=n_iter,
+        history=hist, wall_s=time.perf_counter() - t0, solution=solution,
+    )
+    if throw and not ok:
+        raise ConvergenceError(
+            f"two-replica DMFT ({solution}) at g={float(net.g)}, k={float(net.k)}, p={float(net.p)} did not "
+            f"converge: residual {float(res):.3g} > rtol {method.rtol:g} after {int(n_iter)} iterations "
+            f"({Status[status]}). Try max_steps > {max_steps}, a smaller alpha, or throw=False near a transition "
+            "(critical slowing down)."
+        )
+    return sol

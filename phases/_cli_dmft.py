@@ -1,0 +1,120 @@
+"""`neurosyn dmft`: the stationary DMFT at one (g, k, p), and `neurosyn dmft kcrit` for the first-order line."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from ._cliutil import emit, fail, fmt, out_path
+
+dmft_app = typer.Typer(help="Stationary DMFT of the plastic network (Eqs. 6–8) and its transition lines.",
+                       invoke_without_command=True, no_args_is_help=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dmft_app, name="dmft")
+
+
+@dmft_app.callback(invoke_without_command=True)
+def dmft_cmd(
+    ctx: typer.Context,
+    g: Annotated[float, typer.Option(help="coupling strength g")] = 2.0,
+    k: Annotated[float, typer.Option(help="plasticity strength k (>0 Hebbian, <0 anti-Hebbian)")] = 1.0,
+    p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
+    dt: Annotated[float, typer.Option(help="single-site time step")] = 0.1,
+    samples: Annotated[int, typer.Option(help="single sites per iteration")] = 1024,
+    max_steps: Annotated[int, typer.Option(help="iteration budget")] = 60,
+    seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
+    out: Annotated[str | None, typer.Option(help="write C(τ), its error and S(f) to this NetCDF file")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Solve the stationary DMFT and summarise C(0), Var x, τ*, PR_A, f_osc and convergence."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import jax.random as jr
+
+    import dmft
+    import neurosyn as ns
+
+    params = dict(g=g, k=k, p=p, dt=dt, samples=samples, max_steps=max_steps)
+    try:
+        net = ns.Network(N=1, g=g, k=k, p=p)
+        method = dmft.Stationary(dt=dt, n_samples=samples)
+        sol = dmft.solve_dmft(net, method, key=jr.key(seed), max_steps=max_steps, throw=False,
+                              progress=not quiet and not json_)
+    except ValueError as err:
+        fail(str(err))
+    result = dict(
+        params=params, seed=seed, C0=float(sol.C0), C0_err=float(sol.C_err[0]), var_x=float(sol.var_x),
+        var_x_err=float(sol.var_x_err), tau_star=float(sol.tau_star), pr_A=float(sol.pr_A),
+        freq=float(sol.freq) if k < 0 else None, converged=bool(sol.converged), status=ns.Status[sol.status],
+        n_iter=int(sol.n_iter), residual=float(sol.residual), wall_s=float(sol.wall_s),
+    )
+    if out:
+        path = out_path(out)
+        save_dmft(sol, path, ns.provenance(params, seed=seed))
+        result["out"] = str(path)
+    summary = (
+        f"neurosyn dmft  g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}\n"
+        f"  C(0)    = {fmt(result['C0'])} ± {fmt(result['C0_err'], 2)}\n"
+        f"  Var x   = {fmt(result['var_x'])} ± {fmt(result['var_x_err'], 2)}\n"
+        f"  tau*    = {fmt(result['tau_star'])}\n  PR_A    = {fmt(result['pr_A'])}\n"
+        f"  f_osc   = {fmt(result['freq'])}\n"
+        f"  status  = {result['status']} after {result['n_iter']} iterations, residual {fmt(result['residual'], 2)}\n"
+        f"  wall    = {result['wall_s']:.2f} s" + (f"\n  wrote   {result['out']}" if out else "")
+    )
+    emit(result, as_json=json_, summary=summary)
+    if not sol.converged:
+        raise typer.Exit(code=1)
+
+
+@dmft_app.command("kcrit")
+def kcrit_cmd(
+    g: Annotated[float, typer.Option(help="coupling strength g in (0, 1)")] = 0.5,
+    samples: Annotated[int, typer.Option(help="single sites per Stern solve")] = 256,
+    seed: Annotated[int, typer.Option(help="integer seed")] = 0,
+    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """First-order line k_crit(g) = min_s s / C(0; g, s) from the Stern self-coupled model."""
+    import jax.random as jr
+
+    import dmft
+
+    t0 = time.perf_counter()
+    try:
+        r = dmft.k_crit(g, key=jr.key(seed), method=dmft.Stationary(n_samples=samples, t_max_limit=400.0))
+    except ValueError as err:
+        fail(str(err))
+    result = dict(g=g, k_crit=r.k_crit, k_crit_err=r.y_err, s=r.s, C0=r.C0, converged=bool(r.converged),
+                  seed=seed, wall_s=time.perf_counter() - t0)
+    emit(result, as_json=json_, summary=(
+        f"neurosyn dmft kcrit  g={g} samples={samples} seed={seed}\n"
+        f"  k_crit  = {fmt(r.k_crit)} ± {fmt(r.y_err, 2)}  (minimiser s = {fmt(r.s)}, C(0) = {fmt(r.C0)})\n"
+        f"  wall    = {result['wall_s']:.2f} s"))
+
+
+def save_dmft(sol, path, prov) -> None:
+    """Write a `DMFTSolution` (C, C_err, S(f), scalars) to NetCDF with provenance attributes."""
+    import numpy as np
+    import xarray as xr
+
+    import neurosyn as ns
+
+    ds = xr.Dataset(
+        {
+            "C": (("tau",), np.asarray(sol.C)),
+            "C_err": (("tau",), np.asarray(sol.C_err)),
+            "S": (("f",), np.asarray(sol.S)),
+            "history": (("iteration",), np.asarray(sol.history)),
+            **{name: ((), np.asarray(getattr(sol, name))) for name in
+               ("var_x", "var_x_err", "C0", "tau_star", "pr_A", "freq", "residual", "noise", "n_iter")},
+        },
+        coords={"tau": np.asarray(sol.lags), "f": np.asarray(sol.f)},
+        attrs=ns.provenance_attrs(prov),
+    )
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    ds.to_netcdf(tmp, engine="h5netcdf")
+    tmp.replace(path)

@@ -1,0 +1,215 @@
+"""Point functions of the phase diagram: theory (DMFT lines, labels, observables) and simulation (λ_max, settling).
+
+Each is a frozen dataclass, so its settings are part of a sweep's identity, and picklable for spawned or Dask
+workers. Boundaries depend on g (and p) only: they are computed once per g column and cached per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import math
+
+from ._labels import DYNAMIC, label_phase
+
+
+def _api(pkg: str, name: str):
+    """``pkg.name`` from the package's public API, or a clear error naming what is missing."""
+    mod = importlib.import_module(pkg)
+    fn = getattr(mod, name, None)
+    if fn is None:
+        raise NotImplementedError(f"{pkg}.{name} is not available in this checkout (needed by the phase diagram)")
+    return fn
+
+
+def _finite_or_nan(v) -> float:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return v if math.isfinite(v) else math.nan
+
+
+@functools.lru_cache(maxsize=4096)
+def boundaries(g: float, p: float) -> dict[str, float]:
+    """The phase lines that cross the column at this g, at synaptic time constant p (NaN where absent).
+
+    k_crit(g) for g ≤ 1 (first-order line, §4.3; k_crit(1) = 1 is the line's end point); the nonfreezable →
+    semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
+    k_onset(g) (§7.4, independent of p; NaN where no onset in range).
+    """
+    out = {"k_crit": math.nan, "k_semifreezable": math.nan, "k_freezable": math.nan, "k_onset": math.nan}
+    if g < 1.0:
+        out["k_crit"] = _finite_or_nan(_api("dmft", "k_crit")(g))
+    elif g == 1.0:
+        out["k_crit"] = 1.0
+    else:
+        out["k_semifreezable"] = _finite_or_nan(_api("dmft", "k_semifreezable")(g, p))
+        out["k_freezable"] = _finite_or_nan(_api("dmft", "k_freezable")(g, p))
+    out["k_onset"] = _finite_or_nan(_api("fixedpoints", "k_onset")(g))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TheoryPoint:
+    """Theory at one (g, k): phase label, the lines through its column, and DMFT observables.
+
+    Returns phase (1–5, 7, 8 for (i)–(v), (vii), (viii)), fixed_points (1 in region (vi)), the four boundaries,
+    log2_n_fp ((1/N) log₂ N_FP of the dominant branch; 0 where no stable fixed point exists), and with
+    ``dmft=True`` in dynamic phases C0, tau_star and pr_A from the stationary DMFT (C0 = 0 in (v)); at k = 0 and
+    g > 1 also lambda_max_dmft. A non-converged DMFT solve gives status "not_converged" with its message.
+    Attributes:
+        p: synaptic time constant (overridden by a ``p`` grid axis).
+        dmft: solve the DMFT at every dynamic point (about 20 s each on one CPU core); False stores the labels,
+            lines and counts only.
+        count: compute log2_n_fp.
+        dmft_samples: single sites per DMFT iteration (``dmft.Stationary.n_samples``); the key is the point seed.
+    """
+
+    p: float = 2.5
+    dmft: bool = True
+    count: bool = True
+    dmft_samples: int = 1024
+
+    def __call__(self, point, *, seed):
+        g, k = float(point["g"]), float(point["k"])
+        p = float(point.get("p", self.p))
+        lines = boundaries(g, p)
+        phase, fp = label_phase(g, k, **lines)
+        out = {"phase": phase, "fixed_points": fp, **lines}
+        status, messages = "ok", []
+        if self.count:
+            out["log2_n_fp"] = _log2_count(g, k)
+        if self.dmft:
+            if phase in DYNAMIC:
+                res = _dmft_observables(g, k, p, seed, self.dmft_samples)
+                if not res.pop("converged"):
+                    status = "not_converged"
+                    messages.append(res.pop("message"))
+                res.pop("message", None)
+                out.update(res)
+            else:
+                out.update(C0=0.0, tau_star=math.nan, pr_A=math.nan)
+            if phase == 1:
+                out["lambda_max_dmft"] = _finite_or_nan(_api("dmft", "lyapunov_dmft")(g).lambda_max)
+        out["status"] = status
+        out["message"] = "; ".join(messages)
+        return out
+
+
+def _log2_count(g: float, k: float) -> float:
+    c = _api("fixedpoints", "fixed_point_complexity")(g, k)
+    dom = int(c.dominant)
+    return float(c.log2_count[dom]) if dom >= 0 else 0.0
+
+
+def _dmft_observables(g: float, k: float, p: float, seed: int, n_samples: int) -> dict:
+    import jax.random as jr
+
+    import neurosyn as ns
+
+    Stationary = _api("dmft", "Stationary")
+    sol = _api("dmft", "solve_dmft")(ns.Network(N=1, g=g, k=k, p=p), Stationary(n_samples=n_samples),
+                                      key=jr.key(seed), throw=False)
+    ok = bool(sol.converged)
+    return {
+        "C0": _finite_or_nan(sol.C0),
+        "tau_star": _finite_or_nan(sol.tau_star),
+        "pr_A": _finite_or_nan(sol.pr_A),
+        "dmft_residual": _finite_or_nan(sol.residual),
+        "converged": ok,
+        "message": "" if ok else f"DMFT: {ns.Status[sol.status]} (residual {float(sol.residual):.2g})",
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class SimulationPoint:
+    """Finite-N simulation at one (g, k): a vmapped batch of ``networks`` networks of ``N`` units.
+
+    Returns lambda_max_sim (mean over the networks that stay dynamic) and its standard error, frac_quiescent
+    (‖x‖/√N < 1e-3 at the end), frac_fixed_points (‖ẋ‖/√N < 1e-6 and |PR_A − 1| < 1e-4 at the end, model.md §6.1),
+    C0_sim. For g < 1 (and ``deform``) the states are prepared by deformation from g = 1.4.
+    Assumptions: perturbation method of model.md §6.1: kick of norm ``kick`` to x at ``t_kick``, ``t_align``
+    discarded, then two-trajectory renormalisation until ``T`` (`lyapunov.lambda_max_perturbation`). The
+    settling criteria are read from a reference run with the same key and initial state. λ_max is the mean over
+    all finite networks (those that settled or went quiescent included); its error is the standard error
+    across networks.
+    """
+
+    p: float = 2.5
+    N: int = 200
+    networks: int = 4
+    T: float = 850.0
+    t_kick: float = 250.0
+    kick: float = 1e-2
+    dt: float = 0.1
+    t_align: float = 50.0
+    dtype: str = "float64"
+    deform: bool = True
+
+    def __call__(self, point, *, seed):
+        return _simulate_point(self, float(point["g"]), float(point["k"]), float(point.get("p", self.p)), seed)
+
+
+def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: int) -> dict:
+    import jax.numpy as jnp
+    import jax.random as jr
+    import numpy as np
+
+    import neurosyn as ns
+
+    lambda_max_perturbation = _api("lyapunov", "lambda_max_perturbation")
+    n = cfg.networks
+    net = ns.Network(N=cfg.N, g=g, k=k, p=p)
+    key_def, key_run = jr.split(jr.key(seed))
+    x0 = A0 = J0 = None
+    deformed = cfg.deform and g < 1.0
+    if deformed:  # dynamic states at g < 1 coexist with the stable trivial one: anneal down from g = 1.4
+        state, J0 = ns.deform(net, key=key_def, dt=cfg.dt, dtype=cfg.dtype, n_networks=n)
+        x0, A0 = state.x, state.A
+    # same key and same (x0, A0, J0): this reference run is the reference trajectory of the λ_max pair
+    sim = ns.simulate(net, cfg.T, key=key_run, dt=cfg.dt, dtype=cfg.dtype, n_networks=n, x0=x0, A0=A0, J0=J0,
+                      record=ns.Record(dt=cfg.dt * max(1, round(1.0 / cfg.dt)), units=(), tau_max=0.0),
+                      t_burn=cfg.t_kick)
+    lyap = lambda_max_perturbation(net, key=key_run, T=cfg.T - cfg.t_kick - cfg.t_align, t_kick=cfg.t_kick,
+                                   size=cfg.kick, t_align=cfg.t_align, dt=cfg.dt, dtype=cfg.dtype, n_networks=n,
+                                   x0=x0, A0=A0, J0=J0, throw=False)
+    quiescent = np.asarray(sim.quiescent(1e-3))
+    settled = np.asarray(sim.settled(1e-6)) & (np.abs(np.asarray(sim.pr_A[:, -1]) - 1.0) < 1e-4) & ~quiescent
+    lam = np.asarray(lyap.lambda_max)
+    finite = np.asarray(lyap.converged) & np.asarray(sim.converged)
+    lam_ok = lam[finite]
+    err = (float(np.std(lam_ok, ddof=1) / np.sqrt(lam_ok.size)) if lam_ok.size > 1
+           else float(np.asarray(lyap.lambda_max_err)[finite][0]) if lam_ok.size else math.nan)
+    out = {
+        "lambda_max_sim": float(np.mean(lam_ok)) if lam_ok.size else math.nan,
+        "lambda_max_sim_err": err,
+        "frac_quiescent": float(np.mean(quiescent)),
+        "frac_fixed_points": float(np.mean(settled)),
+        "C0_sim": float(jnp.mean(sim.C0)),
+        "deformed": float(deformed),
+    }
+    if not finite.all():
+        out["status"] = "not_converged"
+        out["message"] = f"{int((~finite).sum())} of {n} networks became non-finite; reduce dt"
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class BothPoint:
+    """Theory and simulation at one point (outputs merged; the worse status wins)."""
+
+    theory: TheoryPoint = TheoryPoint()
+    simulation: SimulationPoint = SimulationPoint()
+
+    def __call__(self, point, *, seed):
+        a = self.theory(point, seed=seed)
+        try:
+            b = self.simulation(point, seed=seed)
+        except Exception as err:  # keep the theory; the point is flagged
+            b = {"status": "failed", "message": f"simulation: {type(err).__name__}: {err}"}
+        order = ("ok", "not_converged", "failed")
+        status = max(a.pop("status", "ok"), b.pop("status", "ok"), key=order.index)
+        message = "; ".join(m for m in (a.pop("message", ""), b.pop("message", "")) if m)
+        return {**a, **b, "status": status, "message": message}

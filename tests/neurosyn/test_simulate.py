@@ -1,0 +1,231 @@
+"""Oracles for the finite-size simulator (neurosyn/_simulate.py, _integrators.py, _schedule.py)."""
+
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import pytest
+import scipy.optimize
+
+import neurosyn as ns
+from neurosyn._integrators import TABLEAUS
+
+# SCS reference values at g = 2 (model.md §2.4): Var x = Δ0 and C(0) = <φ²>.
+SCS_G2 = {"var_x": 1.925, "C0": 0.513}
+
+
+def _generic_rk(net, J, state, dt, method, plastic):
+    """The textbook RK step: the Butcher tableau applied to `vector_field` on the whole (x, A) pytree."""
+    a, b = TABLEAUS[method]
+    ks = []
+    for row in ((),) + tuple(a):
+        stage = jax.tree.map(lambda y, *k: y + dt * sum(w * kj for w, kj in zip(row, k)), state, *ks[: len(row)])
+        ks.append(ns.vector_field(net, J, stage, plastic))
+    return jax.tree.map(lambda y, *k: y + dt * sum(w * kj for w, kj in zip(b, k)), state, *ks)
+
+
+@pytest.mark.parametrize("method", ["euler", "heun", "rk4"])
+@pytest.mark.parametrize("plastic", [1.0, 0.0])
+def test_structured_step_equals_generic_rk(key, method, plastic):
+    # The rank-one fast path must be the same RK map as the tableau applied to the vector field.
+    kJ, kx, kA = jr.split(key, 3)
+    net = ns.Network(N=9, g=1.7, k=-1.3, p=2.5)
+    J = ns.sample_couplings(net, kJ)
+    state = ns.State(jr.normal(kx, (9,)), 0.2 * jr.normal(kA, (9, 9)))
+    x, A = ns.rk_step(net, J, state.x, state.A, 0.1, method, plastic)
+    ref = _generic_rk(net, J, state, 0.1, method, plastic)
+    np.testing.assert_allclose(x, ref.x, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(A, ref.A, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["euler", "heun", "rk4"])
+def test_convergence_order(key, method):
+    # log-error against log-dt has slope = order (within 0.3), reference from RK4 at dt = 2^-11.
+    net = ns.Network(N=12, g=1.5, k=1.0, p=2.5)
+    T = 1.0
+    rec = ns.Record(dt=T, units=(), tau_max=0.0)
+    run = lambda dt, m: ns.simulate(net, T, key=key, dt=dt, method=m, record=rec, t_burn=0.0).state
+    ref = run(2.0**-11, "rk4")
+    dts = 2.0 ** -np.arange(2, 8) if method != "rk4" else 2.0 ** -np.arange(2, 6)
+    errs = []
+    for dt in dts:
+        s = run(dt, method)
+        errs.append(float(jnp.sqrt(jnp.sum((s.x - ref.x) ** 2) + jnp.sum((s.A - ref.A) ** 2))))
+    slope = np.polyfit(np.log(dts), np.log(errs), 1)[0]
+    assert abs(slope - ns.ORDER[method]) < 0.3, (method, slope, errs)
+
+
+def test_scs_values_at_k0(key):
+    # k = 0 is the classical network: Var x and C(0) at g = 2 match SCS (1.925, 0.513).
+    # Tolerance: 3 standard errors of the mean over 4 networks, from a measured seed-to-seed spread at
+    # N = 500, T = 200 after burn-in (sd 0.08 for Var x, 0.008 for C(0)), which covers the O(1/N) bias too.
+    net = ns.Network(N=500, g=2.0, k=0.0)
+    sim = ns.simulate(net, 250.0, key=key, dt=0.1, t_burn=50.0, n_networks=4,
+                      record=ns.Record(dt=0.5, units=(), tau_max=10.0))
+    assert abs(float(jnp.mean(sim.var_x)) - SCS_G2["var_x"]) < 3 * 0.08 / 2
+    assert abs(float(jnp.mean(sim.C0)) - SCS_G2["C0"]) < 3 * 0.008 / 2
+    np.testing.assert_allclose(sim.C[:, 0], sim.C0)
+
+
+def test_A_stays_symmetric(key):
+    net = ns.Network(N=50, g=2.0, k=1.5, p=2.5)
+    sim = ns.simulate(net, 40.0, key=key, dt=0.05, t_burn=0.0, record=ns.Record(dt=1.0, units=(), tau_max=0))
+    A = sim.state.A
+    assert float(jnp.max(jnp.abs(A))) > 1e-3  # A did evolve
+    assert float(jnp.max(jnp.abs(A - A.T))) <= 1e-13 * float(jnp.max(jnp.abs(A)))
+
+
+def test_joint_fixed_point_of_vector_field(key):
+    # Oracle: scipy solves the N-dim equation x = Jφ + (k‖φ‖²/N)φ without the vector field; then
+    # (x*, kφφᵀ/N) must be a zero of the joint vector field.
+    N, g, k = 20, 0.5, 3.0
+    net = ns.Network(N=N, g=g, k=k, p=2.5)
+    J = np.asarray(ns.sample_couplings(net, key))
+    x0 = 1.5 * np.sign(np.asarray(jr.normal(jr.fold_in(key, 1), (N,))))
+    f = lambda x: x - J @ np.tanh(x) - k * np.mean(np.tanh(x) ** 2) * np.tanh(x)
+    sol = scipy.optimize.root(f, x0, method="hybr", options={"xtol": 1e-13})
+    assert np.max(np.abs(f(sol.x))) < 1e-12
+    state = ns.fixed_point_state(net, jnp.asarray(sol.x))
+    np.testing.assert_allclose(state.A, k * np.outer(np.tanh(sol.x), np.tanh(sol.x)) / N, rtol=1e-14)
+    F = ns.vector_field(net, jnp.asarray(J), state)
+    assert float(jnp.max(jnp.abs(F.x))) < 1e-11 and float(jnp.max(jnp.abs(F.A))) < 1e-13
+    assert float(ns.participation_ratio(state.A)) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_halted_A_is_constant(key):
+    kA, kr = jr.split(key)
+    net = ns.Network(N=30, g=2.0, k=2.0)
+    B = jr.normal(kA, (30, 30)) / 30
+    A0 = B + B.T
+    sim = ns.simulate(net, 20.0, key=kr, dt=0.1, t_burn=0.0, A0=A0, schedule=ns.Schedule((ns.Halt(0.0),)),
+                      record=ns.Record(dt=1.0, units=(), tau_max=0))
+    assert float(jnp.max(jnp.abs(sim.state.A - A0))) == 0.0
+    # releasing lets A move again
+    sim2 = ns.simulate(net, 20.0, key=kr, dt=0.1, t_burn=0.0, A0=A0,
+                       schedule=ns.Schedule((ns.Halt(0.0), ns.Release(10.0))),
+                       record=ns.Record(dt=1.0, units=(), tau_max=0))
+    assert float(jnp.max(jnp.abs(sim2.state.A - A0))) > 1e-3
+
+
+def test_clamp_perturb_shuffle(key):
+    net = ns.Network(N=40, g=2.0, k=1.0)
+    rec = ns.Record(dt=0.5, units=(0, 1, 2), tau_max=0)
+    base = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec)
+    clamped = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec,
+                          schedule=ns.Schedule((ns.Clamp(5.0, 10.0, value=0.25),)))
+    t = np.asarray(clamped.t)
+    inside = (t > 5.0) & (t < 10.0)
+    np.testing.assert_array_equal(np.asarray(clamped.x)[inside], 0.25)
+    np.testing.assert_allclose(np.asarray(clamped.x)[t < 5.0], np.asarray(base.x)[t < 5.0])
+    kicked = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec,
+                         schedule=ns.Schedule((ns.Perturb(10.0, size=1e-3),)))
+    before, after = t < 10.0 - 1e-9, t > 10.0 + 1e-9
+    np.testing.assert_allclose(np.asarray(kicked.x)[before], np.asarray(base.x)[before])
+    assert np.max(np.abs(np.asarray(kicked.x)[after] - np.asarray(base.x)[after])) > 1e-5
+    shuffled = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec,
+                           schedule=ns.Schedule((ns.ShuffleJ(10.0),)))
+    np.testing.assert_allclose(np.sort(np.ravel(shuffled.J)), np.sort(np.ravel(base.J)))
+    assert float(jnp.max(jnp.abs(shuffled.J - base.J))) > 0.1
+
+
+def test_vmap_over_seeds_equals_loop(key):
+    net = ns.Network(N=30, g=1.8, k=0.7)
+    rec = ns.Record(dt=0.5, units=(0, 5), tau_max=5.0)
+    batch = ns.simulate(net, 30.0, key=key, dt=0.1, t_burn=10.0, n_networks=3, record=rec)
+    for i, k in enumerate(jr.split(key, 3)):
+        one = ns.simulate(net, 30.0, key=k, dt=0.1, t_burn=10.0, record=rec)
+        np.testing.assert_allclose(batch.x[i], one.x, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(batch.C[i], one.C, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(batch.var_x[i], one.var_x, rtol=1e-12)
+
+
+def test_online_C_matches_offline(key):
+    # C(τ) accumulated online from the ring buffer equals the estimate from the stored full trajectory.
+    N = 16
+    net = ns.Network(N=N, g=2.0, k=0.5)
+    rec = ns.Record(dt=0.5, units=tuple(range(N)), tau_max=3.0)
+    sim = ns.simulate(net, 30.0, key=key, dt=0.1, t_burn=10.0, record=rec)
+    phi = np.tanh(np.asarray(sim.x))
+    keep = np.asarray(sim.t) >= 10.0 - 1e-9
+    phi = phi[keep]
+    C = [np.mean(np.sum(phi[m:] * phi[: len(phi) - m], axis=1) / N) for m in range(7)]
+    np.testing.assert_allclose(sim.C, C, rtol=1e-12)
+    np.testing.assert_allclose(sim.var_x, np.mean(np.asarray(sim.x2)[keep]), rtol=1e-12)
+
+
+def test_float32_matches_float64_statistics(key):
+    # One key gives the same network in both precisions; chaos decorrelates the paths, so compare time
+    # averages: they must agree within the seed-to-seed spread of test_scs_values_at_k0 (sd 0.008 for C(0),
+    # 0.08 for Var x at N = 500). Measured |ΔC(0)| between precisions: sd 0.0009 over 8 networks.
+    net = ns.Network(N=500, g=2.0, k=0.0)
+    rec = ns.Record(dt=0.5, units=(), tau_max=0.0)
+    s64 = ns.simulate(net, 120.0, key=key, dt=0.1, t_burn=40.0, record=rec)
+    s32 = ns.simulate(net, 120.0, key=key, dt=0.1, t_burn=40.0, record=rec, dtype="float32")
+    assert s32.state.x.dtype == jnp.float32
+    assert abs(float(s32.C0) - float(s64.C0)) < 0.008
+    assert abs(float(s32.var_x) - float(s64.var_x)) < 0.08
+
+
+def test_settles_to_nonzero_fixed_point_and_to_zero(key):
+    # g = 0.5, k = 3: strong Hebbian plasticity above the g = 0 onset 2.017 -> a nonzero fixed point
+    # where A has rank one (PR_A = 1). g = 0.5, k = 0: the trivial fixed point is globally attracting.
+    rec = ns.Record(dt=1.0, units=(), tau_max=0)
+    # Start with A already aligned to x0 so plasticity is not outrun by the decay of x.
+    net = ns.Network(N=60, g=0.5, k=3.0)
+    x0 = 2.0 * jr.normal(key, (60,))
+    fp = ns.simulate(net, 200.0, key=key, dt=0.1, t_burn=0.0, record=rec, x0=x0, A0=ns.fixed_point_state(net, x0).A)
+    assert bool(fp.settled()) and not bool(fp.quiescent())
+    assert float(fp.pr_A[-1]) == pytest.approx(1.0, abs=1e-6)
+    zero = ns.simulate(ns.Network(N=60, g=0.5, k=0.0), 100.0, key=key, dt=0.1, t_burn=0.0, record=rec)
+    assert bool(zero.settled()) and bool(zero.quiescent())
+    assert np.isfinite(zero.t_settle())
+
+
+def test_nonfinite_state_reports_status(key):
+    net = ns.Network(N=10, g=2.0, k=1.0)
+    with pytest.warns(ns.NeurosynWarning, match="non-finite"):
+        sim = ns.simulate(net, 5.0, key=key, dt=0.1, t_burn=0.0, x0=jnp.full(10, jnp.nan),
+                          record=ns.Record(dt=1.0, units=(), tau_max=0))
+    assert sim.status == ns.Status.nonfinite and not bool(sim.converged)
+
+
+def test_deformation_reaches_dynamic_state_below_g1(key):
+    # Marker (iv) of Fig. 1b: g = 0.85, k = 1.75 lies above k_crit(0.85), where plasticity sustains activity
+    # that random initial conditions rarely reach; deformation from g = 1.4 carries the state there.
+    net = ns.Network(N=200, g=0.85, k=1.75)
+    state, J0 = ns.deform(net, key=key, t_step=40.0, g_step=0.1)
+    assert float(jnp.sqrt(jnp.mean(state.x**2))) > 0.3
+    sim = ns.simulate(net, 50.0, key=key, x0=state.x, A0=state.A, J0=J0, t_burn=0.0,
+                      record=ns.Record(dt=1.0, units=(), tau_max=0))
+    assert not bool(sim.quiescent()) and not bool(sim.settled())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(N=-3, g=1.0, k=0.0), "N"),
+        (dict(N=10, g=1.0, k=0.0, p=0.0), "p"),
+        (dict(N=10, g=float("nan"), k=0.0), "g"),
+        (dict(N=10, g=-1.0, k=0.0), "g"),
+        (dict(N=10, g=1.0, k=float("inf")), "k"),
+    ],
+)
+def test_bad_network_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=rf"{match} \("):
+        ns.Network(**kwargs)
+
+
+def test_bad_simulation_options(key):
+    net = ns.Network(N=10, g=1.0, k=0.0)
+    with pytest.raises(ValueError, match="method='midpoint'.*'euler', 'heun', 'rk4'"):
+        ns.simulate(net, 10.0, key=key, method="midpoint")
+    with pytest.raises(ValueError, match="dtype='float16'"):
+        ns.simulate(net, 10.0, key=key, dtype="float16")
+    with pytest.raises(ValueError, match="T"):
+        ns.simulate(net, -1.0, key=key)
+    with pytest.raises(ValueError, match="record.dt"):
+        ns.simulate(net, 10.0, key=key, dt=0.3, record=ns.Record(dt=0.5))
+    with pytest.raises(ValueError, match="t_burn"):
+        ns.simulate(net, 10.0, key=key, t_burn=20.0)
+    with pytest.raises(ValueError, match="x0 has shape"):
+        ns.simulate(net, 10.0, key=key, x0=jnp.zeros(7))

@@ -1,0 +1,72 @@
+"""Phase labels: the rules of model.md §4.7 on given boundaries, and the theory labels at the Fig. 1b markers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import phases
+
+# boundaries chosen by hand (not from the code under test) to exercise each rule of model.md §4.7
+G_ABOVE = dict(k_semifreezable=0.9, k_freezable=1.4, k_onset=1.8)
+G_BELOW = dict(k_crit=1.4, k_onset=1.9)
+
+
+@pytest.mark.parametrize(
+    ("g", "k", "lines", "expected"),
+    [
+        (2.25, 0.0, G_ABOVE, (1, 0)),  # (i) on the k = 0 line
+        (2.25, -0.9, G_ABOVE, (3, 0)),  # (iii)
+        (2.25, 0.6, G_ABOVE, (2, 0)),  # (ii) below the lower rising line
+        (2.25, 1.13, G_ABOVE, (7, 0)),  # (vii) between the lines
+        (2.25, 1.55, G_ABOVE, (8, 0)),  # (viii) above the upper line
+        (2.25, 1.96, G_ABOVE, (8, 1)),  # (viii) overlapped by (vi)
+        (0.85, 1.0, G_BELOW, (5, 0)),  # (v) below k_crit
+        (0.85, 1.75, G_BELOW, (4, 0)),  # (iv) above k_crit
+        (0.85, 2.0, G_BELOW, (4, 1)),  # (iv) with stable fixed points
+        (1.0, 0.5, dict(k_crit=1.0), (5, 0)),  # the critical line g = 1 goes with the g < 1 side
+        (0.3, 2.5, dict(k_crit=1.9), (4, 0)),  # NaN onset = no fixed-point region
+    ],
+)
+def test_label_rules(g, k, lines, expected):
+    assert phases.label_phase(g, k, **lines) == expected
+
+
+def test_label_needs_its_boundary():
+    with pytest.raises(ValueError, match="k_crit"):
+        phases.label_phase(0.5, 1.0)
+    with pytest.raises(ValueError, match="k_semifreezable"):
+        phases.label_phase(2.0, 1.0, k_freezable=1.5)
+    assert phases.label_phase(2.0, -1.0) == (3, 0)  # k < 0 at g > 1 needs no line
+
+
+@pytest.mark.parametrize(
+    ("g", "k", "expected"),
+    [
+        (2.25, 0.0, 1),  # plasticity-free chaos
+        (0.85, 1.0, 5),  # quiescent
+        (0.85, 1.75, 4),  # plasticity-induced chaos
+        (2.25, -0.9, 3),  # anti-Hebbian chaos
+        (2.25, 1.55, 8),  # freezable
+    ],
+)
+def test_theory_labels_at_figure_markers(g, k, expected):
+    out = phases.TheoryPoint(dmft=False, count=False)({"g": g, "k": k}, seed=0)
+    assert out["phase"] == expected, (out, phases.PHASE_NAMES[expected])
+    assert out["status"] == "ok"
+
+
+def test_boundaries_pass_through_the_known_points():
+    """Independent checks on the lines through the columns (model.md §4.3, §4.7, §12): k_crit(0) = 2.017,
+    k_crit → 1 as g → 1⁻, and both freezable lines start at 2/(√3π) = 0.3676 at g → 1⁺ and rise with g."""
+    b0 = phases.boundaries(0.0, 2.5)
+    assert b0["k_crit"] == pytest.approx(2.0170, abs=5e-3)
+    assert phases.boundaries(0.98, 2.5)["k_crit"] == pytest.approx(1.0, abs=0.05)
+    apex = 2 / (math.sqrt(3) * math.pi)
+    near = phases.boundaries(1.02, 2.5)
+    far = phases.boundaries(2.25, 2.5)
+    assert near["k_semifreezable"] == pytest.approx(apex, abs=0.05)
+    assert near["k_freezable"] == pytest.approx(apex, abs=0.05)
+    assert apex < far["k_semifreezable"] < far["k_freezable"]
+    assert 0.6 < far["k_semifreezable"] < 1.55 <= far["k_freezable"] + 0.3
