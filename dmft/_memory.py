@@ -25,7 +25,7 @@ def _pad(C, n):
 
 
 class MemoryTerm(eqx.Module):
-    """Abstract memory term. Subclasses define ``n_hist(net, dt)`` (static int) and ``weights(net, C, dt)``."""
+    """Abstract memory term: ``n_hist(net, dt)`` (static int) and ``weights(net, C, dt)`` (length n_hist)."""
 
     def n_hist(self, net, dt: float) -> int:
         raise NotImplementedError

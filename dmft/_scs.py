@@ -5,9 +5,10 @@ For k = 0 the single site is Gaussian. With Δ(τ) = ⟨x(t) x(t+τ)⟩ and Δ�
     Δ″ = Δ − g² C_φ(Δ; Δ₀),   C_f(Δ; Δ₀) = ∫Dz [∫Dy f(√(Δ₀−Δ) y + √Δ z)]²,
     Δ₀²/2 = g² (⟨Φ²⟩ − ⟨Φ⟩²),  Φ = ln cosh   (energy conservation on the separatrix).
 
-Gaussian averages use the trapezoid rule on a uniform grid: the integrands are analytic in a strip of half-width
-π/(2√Δ₀) (the poles of tanh), so the error is ~exp(−2π·width/dz); dz = min(0.04, 0.16/√Δ₀) keeps it below
-1e-25 for every g (a ~100-node Gauss–Hermite rule is not accurate enough at g ≥ 4). C_φ(Δ) is tabulated once
+Gaussian averages use the trapezoid rule on a uniform grid: the integrands are analytic in a strip of
+half-width π/(2√Δ₀) (the poles of tanh), so the error is ~exp(−2π·width/dz); dz = min(0.04, 0.16/√Δ₀)
+keeps it below 1e-25 for every g (a ~100-node Gauss–Hermite rule is not accurate enough at g ≥ 4).
+C_φ(Δ) is tabulated once
 on Chebyshev–Lobatto nodes in ρ = Δ/Δ₀ and interpolated barycentrically.
 """
 
@@ -183,9 +184,23 @@ def solve_scs(
     lags = dt * np.arange(n_lag)
     if g <= 1.0:
         zero = np.zeros(n_lag)
-        return SCSSolution(g, jnp.asarray(lags), jnp.asarray(zero), jnp.asarray(zero), jnp.ones(n_lag),
-                           0.0, 0.0, 1.0, math.nan, g, math.sqrt(max(1.0 - g * g, 0.0)), 0.0, 0.0,
-                           Status.success, time.perf_counter() - t0)
+        return SCSSolution(
+            g,
+            jnp.asarray(lags),
+            jnp.asarray(zero),
+            jnp.asarray(zero),
+            jnp.ones(n_lag),
+            0.0,
+            0.0,
+            1.0,
+            math.nan,
+            g,
+            math.sqrt(max(1.0 - g * g, 0.0)),
+            0.0,
+            0.0,
+            Status.success,
+            time.perf_counter() - t0,
+        )
     # Energy condition, scaled by Δ₀²: f → (1 − g²)/2 < 0 as Δ₀ → 0 and f ≥ 1/2 − g²/Δ₀ > 0 for Δ₀ > 2g²
     # (Var Φ ≤ ⟨Φ²⟩ ≤ ⟨x²⟩ = Δ₀ since |Φ(x)| ≤ |x|).
     f = lambda D: energy_residual(D, g, dz=dz) / D**2
@@ -200,7 +215,9 @@ def solve_scs(
     Cpp = _Cheb(gaussian_pair(_sech2, nodes * Delta0, Delta0, dz=dz), nodes)
     check = 0.5 * (nodes[1:] + nodes[:-1])[::7]
     C0 = float(gaussian_pair(np.tanh, [Delta0], Delta0, dz=dz)[0])
-    interp_error = float(np.max(np.abs(Cphi(check) - gaussian_pair(np.tanh, check * Delta0, Delta0, dz=dz)))) / C0
+    interp_error = (
+        float(np.max(np.abs(Cphi(check) - gaussian_pair(np.tanh, check * Delta0, Delta0, dz=dz)))) / C0
+    )
     z, w = _grid(_dz_for(Delta0, dz))
     phi_prime2 = float(np.sum(w * _sech2(math.sqrt(Delta0) * z) ** 2))
     mean_prime = float(np.sum(w * _sech2(math.sqrt(Delta0) * z)))
@@ -214,8 +231,16 @@ def solve_scs(
     cut.terminal, cut.direction = True, -1
     turn = lambda t, y: y[1]
     turn.terminal, turn.direction = True, 1
-    sol = scipy.integrate.solve_ivp(rhs, (0.0, t_max), [Delta0, 0.0], method="DOP853", rtol=1e-12,
-                                    atol=1e-15 * Delta0, dense_output=True, events=(cut, turn))
+    sol = scipy.integrate.solve_ivp(
+        rhs,
+        (0.0, t_max),
+        [Delta0, 0.0],
+        method="DOP853",
+        rtol=1e-12,
+        atol=1e-15 * Delta0,
+        dense_output=True,
+        events=(cut, turn),
+    )
     t_end = sol.t[-1]
     D = np.empty(n_lag)
     inside = lags <= t_end
@@ -230,12 +255,28 @@ def solve_scs(
     # tail beyond t_max: C ≈ C'(0)-slope·Δ ∝ e^{−κτ}, so (C/C0)² ∝ e^{−2κτ}
     tau_star = float(np.trapezoid(r, lags) + (r[-1] / (2 * kappa) if kappa > 0 else 0.0))
     status = Status.success if residual <= tol and np.all(np.isfinite(C)) else Status.max_steps
-    out = SCSSolution(g, jnp.asarray(lags), jnp.asarray(D), jnp.asarray(C), jnp.asarray(Cp), float(Delta0), C0,
-                      phi_prime2, tau_star, g * math.sqrt(phi_prime2), kappa, float(residual), interp_error,
-                      status, time.perf_counter() - t0)
+    out = SCSSolution(
+        g,
+        jnp.asarray(lags),
+        jnp.asarray(D),
+        jnp.asarray(C),
+        jnp.asarray(Cp),
+        float(Delta0),
+        C0,
+        phi_prime2,
+        tau_star,
+        g * math.sqrt(phi_prime2),
+        kappa,
+        float(residual),
+        interp_error,
+        status,
+        time.perf_counter() - t0,
+    )
     if throw and not out.converged:
-        raise ConvergenceError(f"solve_scs(g={g}): energy-condition residual {residual:.2e} > tol={tol}; "
-                               "try a smaller dz or a looser tol")
+        raise ConvergenceError(
+            f"solve_scs(g={g}): energy-condition residual {residual:.2e} > tol={tol}; "
+            "try a smaller dz or a looser tol"
+        )
     return out
 
 

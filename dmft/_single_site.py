@@ -3,8 +3,8 @@
     (1 + ∂t) x(t) = η(t) + I(t),    I(t) = Σ_{m=0}^{H−1} w_m φ(x(t − m·dt)).
 
 Hot loop. The history sum is split per block of B steps: the part from before the block is one matrix product
-(a Toeplitz block of w times the stored φ history, [B+1, H−1] @ [H−1, M]); the part inside the block is a short
-dot per step. Cost per step and sample ~ (H + B) multiply-adds, done as GEMMs.
+(a Toeplitz block of w times the stored φ history, [B+1, H−1] @ [H−1, M]); the part inside the block is a
+short dot per step. Cost per step and sample ~ (H + B) multiply-adds, done as GEMMs.
 """
 
 from __future__ import annotations
@@ -70,7 +70,9 @@ def integrate_single_site(
         raise ValueError(f"eta must have shape [M, n_t], got shape {eta.shape}")
     weights = jnp.asarray(weights, dtype=eta.dtype)
     if weights.ndim != 1 or weights.shape[0] < 2:
-        raise ValueError(f"weights must be 1-D with at least 2 entries (pad with 0), got shape {weights.shape}")
+        raise ValueError(
+            f"weights must be 1-D with at least 2 entries (pad with 0), got shape {weights.shape}"
+        )
     if x0 is None:
         x0 = eta[:, 0]
     return _integrate(eta, weights, jnp.asarray(x0, eta.dtype), dt, phi, block)

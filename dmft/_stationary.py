@@ -53,16 +53,17 @@ class Stationary:
     Attributes:
         dt: time step of the single site and of the lag grid.
         t_max: initial lag range τ_max (None: 20·max(1, τ*) of the initial guess). Grown ×1.5 while
-            |C(τ)| on the last 10 % of lags exceeds ``window_tol``·C(0) (and the noise), up to ``t_max_limit``.
-        t_max_limit: largest lag range; reaching it with the tail still above tolerance warns (`WindowWarning`).
+            |C(τ)| on the last 10 % of lags exceeds ``window_tol``·C(0) (and the noise),
+            up to ``t_max_limit``.
+        t_max_limit: largest lag range; reaching it with the tail above tolerance warns (`WindowWarning`).
         window_tol: tail criterion |C(τ_max)| < window_tol · C(0).
         n_samples: single sites per iteration (M), split into ``n_batches`` batches for the statistical error.
         n_batches: number of batches.
         memory: the memory term (`HebbianKernel()` for Eq. 6; `SelfCoupling(s)` for the Stern model).
         init: initial C: "auto" (SCS at the same g if g > 1, else ``init_C0``·e^{−τ/init_tau}), "exp", or a
             pair (lags, C) / a `DMFTSolution` to continue from.
-        init_C0, init_tau: the exponential guess (large C(0) with a long correlation time finds the plasticity-
-            induced branch at g < 1).
+        init_C0, init_tau: the exponential guess (large C(0) with a long correlation time finds the
+            plasticity-induced branch at g < 1).
         collapse_tol: C(0) below this means the iteration collapsed to the trivial solution.
         n_x_samples: single-site x values kept from the converged solution.
         block: history-convolution block (speed only).
@@ -98,7 +99,9 @@ class Stationary:
         check_int("n_x_samples", self.n_x_samples, "kept x samples", minimum=0)
         check_int("block", self.block, "convolution block", minimum=1)
         if not isinstance(self.memory, MemoryTerm):
-            raise ValueError(f"memory must be a MemoryTerm (HebbianKernel, SelfCoupling), got {self.memory!r}")
+            raise ValueError(
+                f"memory must be a MemoryTerm (HebbianKernel, SelfCoupling), got {self.memory!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -417,7 +420,9 @@ def solve_dmft(
         warnings.warn(
             f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}): C(τ) has not decayed to "
             f"{method.window_tol}·C(0) by τ_max = t_max_limit = {method.t_max_limit}; raise t_max_limit",
-            WindowWarning, stacklevel=2)
+            WindowWarning,
+            stacklevel=2,
+        )
     lags_j = jnp.asarray(lags)
     if C[0] > 0:
         f, S = spectrum(C, lags)
@@ -428,16 +433,32 @@ def solve_dmft(
         tau_star = pr_A = math.nan
     freq = zero_crossing_frequency(C, lags) if float(k) < 0 and C[0] > 0 else math.nan
     sol = DMFTSolution(
-        lags=lags_j, C=jnp.asarray(C), C_err=jnp.asarray(C_err), var_x=jnp.asarray(var_x),
-        var_x_err=jnp.asarray(var_x_err), C0=jnp.asarray(C[0]), tau_star=jnp.asarray(tau_star),
-        pr_A=jnp.asarray(pr_A), f=jnp.asarray(f), S=jnp.asarray(S), freq=jnp.asarray(freq),
-        x_samples=jnp.asarray(xs), status=status, residual=jnp.asarray(res), noise=jnp.asarray(noise),
-        n_iter=jnp.asarray(it), history=jnp.asarray(history), wall_s=time.perf_counter() - t_start,
-        g=g, k=k, p=p,
+        lags=lags_j,
+        C=jnp.asarray(C),
+        C_err=jnp.asarray(C_err),
+        var_x=jnp.asarray(var_x),
+        var_x_err=jnp.asarray(var_x_err),
+        C0=jnp.asarray(C[0]),
+        tau_star=jnp.asarray(tau_star),
+        pr_A=jnp.asarray(pr_A),
+        f=jnp.asarray(f),
+        S=jnp.asarray(S),
+        freq=jnp.asarray(freq),
+        x_samples=jnp.asarray(xs),
+        status=status,
+        residual=jnp.asarray(res),
+        noise=jnp.asarray(noise),
+        n_iter=jnp.asarray(it),
+        history=jnp.asarray(history),
+        wall_s=time.perf_counter() - t_start,
+        g=g,
+        k=k,
+        p=p,
     )
     if throw and not sol.converged:
         raise ConvergenceError(
             f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}) did not converge: status "
             f"'{Status[status]}'; residual {res:.3g} vs noise {noise:.3g} after {it} iterations. "
-            "Try max_steps larger, more n_samples, a smaller alpha, or a better init.")
+            "Try max_steps larger, more n_samples, a smaller alpha, or a better init."
+        )
     return sol

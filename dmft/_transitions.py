@@ -25,7 +25,8 @@ def near_critical_C(g, k, lags) -> Float[Array, " lags"]:
     Args:
         g: coupling strength, g ≥ 1 (γ = 0 at g = 1). k: plasticity strength, k < 1. lags: τ values.
     Equation:
-        Linearising the self-coupling, (1 − kC(0) + ∂t) x = η: a nonplastic network with g_eff = g/(1 − kC(0));
+        Linearising the self-coupling, (1 − kC(0) + ∂t) x = η: a nonplastic network with
+        g_eff = g/(1 − kC(0));
         the SCS result C = ε sech(ετ/√3) for g = 1 + ε with C(0) = g_eff − 1 gives Eq. 13.
     Assumptions:
         Leading order in ε = g − 1 (relative corrections O(ε)); requires k < 1.
@@ -82,7 +83,7 @@ def k_crit(
     *,
     key=None,
     method: Stationary | None = None,
-    solver: AndersonMixing = AndersonMixing(),
+    solver: AndersonMixing | None = None,
     s_tol: float = 0.03,
     s_max: float | None = None,
 ) -> KCrit:
@@ -109,6 +110,7 @@ def k_crit(
         raise ValueError(f"g (coupling strength) must be in (0, 1) for k_crit, got g={g!r}")
     check_positive("s_tol", s_tol, "tolerance on the minimiser")
     t0 = time.perf_counter()
+    solver = solver or AndersonMixing()
     key = jr.key(0) if key is None else key
     lo = 1.0 - g
     hi = s_max if s_max is not None else lo + 1.6
@@ -126,16 +128,32 @@ def k_crit(
         v = y(s)
         return v if math.isfinite(v) else 1e6 * (1.0 + hi - s)
 
-    res = scipy.optimize.minimize_scalar(obj, bounds=(lo + 0.02, hi), method="bounded",
-                                         options={"xatol": s_tol})
+    res = scipy.optimize.minimize_scalar(
+        obj, bounds=(lo + 0.02, hi), method="bounded", options={"xatol": s_tol}
+    )
     s_star = float(res.x)
     best = cache[s_star]
     C0 = float(best.C0)
     kc = s_star / C0 if C0 > 0 else math.inf
     y_err = kc * float(best.C_err[0]) / C0 if C0 > 0 else math.nan
     s_ev = np.array(sorted(cache))
-    y_ev = np.array([s / float(cache[s].C0) if float(cache[s].C0) > 0 and cache[s].status != Status.collapsed
-                     else np.inf for s in s_ev])
+    y_ev = np.array(
+        [
+            s / float(cache[s].C0)
+            if float(cache[s].C0) > 0 and cache[s].status != Status.collapsed
+            else np.inf
+            for s in s_ev
+        ]
+    )
     status = Status.success if best.status in (Status.success, Status.not_psd) else best.status
-    return KCrit(float(g), float(kc), s_star, C0, float(y_err), jnp.asarray(s_ev), jnp.asarray(y_ev), status,
-                 time.perf_counter() - t0)
+    return KCrit(
+        float(g),
+        float(kc),
+        s_star,
+        C0,
+        float(y_err),
+        jnp.asarray(s_ev),
+        jnp.asarray(y_ev),
+        status,
+        time.perf_counter() - t0,
+    )

@@ -22,7 +22,6 @@ is halted at ``n_shifts`` times (the time-shift trick: a shift is a phase on Î·Ì
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 import warnings
 
@@ -189,8 +188,13 @@ def _draw(net, C_grid, method, key):
     wz = np.exp(-0.5 * z**2)
     wz /= wz.sum()
     return _Samples(
-        eta_hat=jnp.fft.fft(eta, axis=-1), phiA=phiA, phiA_hat=jnp.fft.fft(phiA, axis=-1), C_hat=C_hat,
-        w=jnp.asarray(w), white_B=jr.normal(key_B, (M, method.n_paths_B, n)), z=jnp.asarray(z),
+        eta_hat=jnp.fft.fft(eta, axis=-1),
+        phiA=phiA,
+        phiA_hat=jnp.fft.fft(phiA, axis=-1),
+        C_hat=C_hat,
+        w=jnp.asarray(w),
+        white_B=jr.normal(key_B, (M, method.n_paths_B, n)),
+        z=jnp.asarray(z),
         wz=jnp.asarray(wz),
     )
 
@@ -262,8 +266,9 @@ def _dmft_arrays(dmft_solution, lags):
     C = np.asarray(dmft_solution, dtype=float)
     lags = np.asarray(lags, dtype=float)
     if C.ndim != 1 or C.shape != lags.shape or not C[0] > 0:
-        raise ValueError(f"C and lags must be 1-D arrays of equal length with C[0] > 0; got shapes {C.shape}, "
-                         f"{lags.shape}")
+        raise ValueError(
+            f"C and lags must be 1-D arrays of equal length with C[0] > 0; got shapes {C.shape}, {lags.shape}"
+        )
     return lags, C
 
 
@@ -335,10 +340,26 @@ def solve_two_replica(
     rho = Q / jnp.sqrt(D0 * C0)
     n_tail = max(1, D.shape[0] // 10)
     sol = TwoReplicaSolution(
-        t=t, Q=Q[order], rho=rho[order], Q0=Q[0], Q0_err=aux["q0_err"], rho0=rho[0],
-        lags=method.dt * jnp.arange(D.shape[0]), D=D, D0=D0, D_inf=jnp.mean(D[-n_tail:]), delta=aux["delta"],
-        r=aux["r"], C0=C0, nontrivial=Q[0] > method.q_tol * C0, status=status, residual=res, n_iter=n_iter,
-        history=hist, wall_s=time.perf_counter() - t0, solution=solution,
+        t=t,
+        Q=Q[order],
+        rho=rho[order],
+        Q0=Q[0],
+        Q0_err=aux["q0_err"],
+        rho0=rho[0],
+        lags=method.dt * jnp.arange(D.shape[0]),
+        D=D,
+        D0=D0,
+        D_inf=jnp.mean(D[-n_tail:]),
+        delta=aux["delta"],
+        r=aux["r"],
+        C0=C0,
+        nontrivial=Q[0] > method.q_tol * C0,
+        status=status,
+        residual=res,
+        n_iter=n_iter,
+        history=hist,
+        wall_s=time.perf_counter() - t0,
+        solution=solution,
     )
     if throw and not ok:
         raise ConvergenceError(

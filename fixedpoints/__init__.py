@@ -1,5 +1,33 @@
-"""fixedpoints package of neurosyn."""
+"""fixedpoints: find, polish, deduplicate, classify and count fixed points; their mean-field theory."""
 
 import neurosyn as _neurosyn  # noqa: F401  (turns on float64)
 
-__all__: list[str] = []
+from ._count import FixedPointCounts as FixedPointCounts
+from ._count import count_fixed_points as count_fixed_points
+from ._find import FixedPoints as FixedPoints
+from ._find import deduplicate as deduplicate
+from ._find import find_fixed_points as find_fixed_points
+from ._find import random_states as random_states
+from ._find import residual_function as residual_function
+from ._find import residual_jacobian as residual_jacobian
+from ._find import sign_states as sign_states
+from ._find import trajectory_states as trajectory_states
+from ._marginal import MarginalSpectra as MarginalSpectra
+from ._marginal import marginal_spectra as marginal_spectra
+from ._meanfield import Complexity as Complexity
+from ._meanfield import fixed_point_complexity as fixed_point_complexity
+from ._meanfield import g0_chi as g0_chi
+from ._meanfield import g0_chi_c as g0_chi_c
+from ._meanfield import g0_eigenvalues as g0_eigenvalues
+from ._meanfield import g0_kc as g0_kc
+from ._meanfield import k_onset as k_onset
+from ._meanfield import sample_fixed_point_x as sample_fixed_point_x
+from ._settle import Settled as Settled
+from ._settle import settle as settle
+
+__all__ = [
+    "Complexity", "FixedPointCounts", "FixedPoints", "MarginalSpectra", "Settled", "count_fixed_points",
+    "deduplicate", "find_fixed_points", "fixed_point_complexity", "g0_chi", "g0_chi_c", "g0_eigenvalues", "g0_kc",
+    "k_onset", "marginal_spectra", "random_states", "residual_function", "residual_jacobian", "settle",
+    "sample_fixed_point_x", "sign_states", "trajectory_states",
+]

@@ -34,9 +34,6 @@ _W_SPAN = 40.0  # how far below w0 the threshold variable w_c may go (η_m − �
 _ETA_SPAN = 9.0  # aligned branch integrated out to |η| ≈ 9σ
 _GL_T, _GL_W = (jnp.asarray(a) for a in np.polynomial.legendre.leggauss(_N_GL))
 
-# Exact g = 0 limit (model.md §7.5): sinh 2χ = 6χ, k_c = χ / tanh³χ.
-CHI_C = 1.4192  # rounded, documented values; the exact ones come from `g0_limit`
-K_C = 2.0170
 
 
 def _gl(a, b):
@@ -147,22 +144,18 @@ def _moments(site: _Site, wc):
     b_norm = jnp.where(ok, jnp.sum(ww * base * jnp.exp(2 * w)), 0.0)
     b_C = jnp.where(ok, jnp.sum(ww * base * jnp.exp(2 * w) * jnp.tanh(y) ** 2), 0.0)
     b_S = jnp.where(ok, jnp.sum(ww * base), 0.0)
-    # aligned branch in x: [x0, x_c] with weight ½ (|η| < η_c) and [x_c, x_hi] with weight 1
+    # aligned branch in x: [x0, x_c] with weight ½ (|η| < η_c) and [x_c, x_hi] with weight 1, one node array
     xc = _aligned_x(eta_c, s, site.x0)
-    segs = []
-    for a, b, wt in ((site.x0, xc, 0.5), (xc, jnp.maximum(site.x_hi, xc), 1.0)):
-        x, wx = _gl(a, b)
-        c2 = jnp.cosh(x) ** 2
-        dG = 1.0 - s / c2  # G′(x) = sech² x (cosh² x − s)
-        rho = _gauss(x - s * jnp.tanh(x), sigma)
-        segs.append(
-            (
-                wt * jnp.sum(wx * rho * dG),
-                wt * jnp.sum(wx * rho * dG * jnp.tanh(x) ** 2),
-                wt * jnp.sum(wx * rho / (c2 * (c2 - s))),
-            )
-        )
-    a_norm, a_C, a_S = (sa + sb for sa, sb in zip(*segs, strict=True))
+    xa, wa = _gl(site.x0, xc)
+    xb, wb = _gl(xc, jnp.maximum(site.x_hi, xc))
+    x = jnp.concatenate([xa, xb], axis=-1)
+    wx = jnp.concatenate([0.5 * wa, wb], axis=-1)
+    c2 = jnp.cosh(x) ** 2
+    dG = 1.0 - s / c2  # G′(x) = sech² x (cosh² x − s)
+    rho = _gauss(x - s * jnp.tanh(x), sigma)
+    a_norm = jnp.sum(wx * rho * dG)
+    a_C = jnp.sum(wx * rho * dG * jnp.tanh(x) ** 2)
+    a_S = jnp.sum(wx * rho / (c2 * (c2 - s)))
     norm = 2.0 * (a_norm + 0.5 * b_norm)
     Cmix = 2.0 * (a_C + 0.5 * b_C)
     S = site.g**2 * 2.0 * (a_S + 0.5 * b_S)
@@ -172,27 +165,30 @@ def _moments(site: _Site, wc):
 def _threshold(site: _Site):
     """Largest stable η_c, as its variable w_c: bisection for stability sum = 1 on [w_lo, w0].
 
-    Returns (w_c, admissible, S0): admissible is False where s ≤ 1 or the all-aligned state (η_c = 0) is
-    already unstable (S0 ≥ 1). If even w_lo is stable, η_c is capped there (η_c = min(η_m, 9σ)).
+    Returns (w_c, admissible, moments at w_c): admissible is False where s ≤ 1 or the all-aligned state
+    (η_c = 0) is already unstable (S0 ≥ 1). If even w_lo is stable, η_c is capped there (η_c = min(η_m, 9σ)).
     """
-    S0 = _moments(site, site.w0)[2]
+    ends = jax.vmap(lambda w: jnp.stack(_moments(site, w)))(jnp.stack([site.w0, site.w_lo]))
+    S0, floor_stable = ends[0, 2], ends[1, 2] <= 1.0
 
-    def body(_, lohi):
-        lo, hi = lohi  # S(lo) > 1 or lo = w_lo; S(hi) ≤ 1
+    def body(_, c):
+        lo, hi, m_hi = c  # S(lo) > 1 or lo = w_lo; S(hi) ≤ 1, with m_hi the moments at hi
         mid = 0.5 * (lo + hi)
-        stable = _moments(site, mid)[2] <= 1.0
-        return jnp.where(stable, lo, mid), jnp.where(stable, mid, hi)
+        m = jnp.stack(_moments(site, mid))
+        stable = m[2] <= 1.0
+        return jnp.where(stable, lo, mid), jnp.where(stable, mid, hi), jnp.where(stable, m, m_hi)
 
-    lo, hi = lax.fori_loop(0, 40, body, (site.w_lo, site.w0))
-    floor_stable = _moments(site, site.w_lo)[2] <= 1.0
-    return jnp.where(floor_stable, site.w_lo, hi), (S0 < 1.0) & (site.s > 1.0), S0
+    _, hi, m_hi = lax.fori_loop(0, 40, body, (site.w_lo, site.w0, ends[0]))
+    wc = jnp.where(floor_stable, site.w_lo, hi)
+    m = jnp.where(floor_stable, ends[1], m_hi)
+    return wc, (S0 < 1.0) & (site.s > 1.0), m
 
 
 def _residual(g, k, C0):
     """F(C0) = ⟨tanh² x⟩_mixture − C0 at the marginal threshold, with admissibility and η_c, S, count."""
     site = _site(g, k, C0)
-    wc, adm, _ = _threshold(site)
-    _, Cmix, S, eta_c = _moments(site, wc)
+    _, adm, m = _threshold(site)
+    Cmix, S, eta_c = m[1], m[2], m[3]
     sigma = site.sigma
     count = jax.scipy.special.erf(eta_c / (sigma * jnp.sqrt(2.0)))
     return Cmix - C0, adm, S, eta_c, count
@@ -214,6 +210,9 @@ class Complexity(eqx.Module):
         C0, s, eta_c, sigma: C0 = ⟨tanh² x⟩, s = kC0, threshold η_c and σ = g√C0 of each branch.
         stability_sum: g²⟨(cosh² x − s)⁻²⟩ of each branch (1 at a marginal branch, Eq. 26).
         self_consistency: |⟨tanh² x⟩ − C0| left at each branch.
+        outlier_stable: dF/dC0 < 0 at the root, F(C0) = ⟨tanh² x⟩ − C0. A branch with dF/dC0 > 0 continues the
+            lower root χ₁ of χ = k tanh³χ at g = 0, whose outlier eigenvalue along φ is positive (a diagnostic;
+            Eq. 26 constrains the bulk only).
         n_branches: number of solution branches found (0 below the onset).
         dominant: index of the branch with the largest count (−1 when there is none).
     """
@@ -227,6 +226,7 @@ class Complexity(eqx.Module):
     sigma: Float[Array, " 4"]
     stability_sum: Float[Array, " 4"]
     self_consistency: Float[Array, " 4"]
+    outlier_stable: Array
     n_branches: Array
     dominant: Array
 
@@ -242,20 +242,27 @@ class Complexity(eqx.Module):
 
 
 def _complexity_g0(k):
-    """Exact g = 0: every sign pattern with |x_i| = χ, χ = k tanh³χ (largest root), once k ≥ k_c."""
-    k = jnp.asarray(k)
+    """Exact g = 0: |x_i| = χ with χ = k tanh³χ and every sign pattern allowed (count 1). For k > k_c there are
+    two roots χ₁ < χ_c < χ₂ (bisection on each side of χ_c); only χ₂ has a stable outlier. Returns
+    (exists, C0 of both roots)."""
+    k = jnp.asarray(k, jnp.float64)
+    chi_c = g0_chi_c()
+    f = lambda c: c - k * jnp.tanh(c) ** 3  # > 0 near 0 and at large χ, < 0 between the roots
 
-    def body(_, lohi):
-        lo, hi = lohi
-        mid = 0.5 * (lo + hi)
-        right = mid - k * jnp.tanh(mid) ** 3 > 0.0
-        return jnp.where(right, lo, mid), jnp.where(right, mid, hi)
+    def bisect(lo, hi, neg_on_left):
+        def body(_, lohi):
+            lo, hi = lohi
+            mid = 0.5 * (lo + hi)
+            move_lo = (f(mid) < 0.0) == neg_on_left
+            return jnp.where(move_lo, lo, mid), jnp.where(move_lo, mid, hi)
 
-    # above k_c, χ − k tanh³χ < 0 on (χ_lower, χ) and > 0 beyond: bisect on [χ_c, k + 1]
-    lo, hi = lax.fori_loop(0, 100, body, (jnp.full_like(k, g0_chi_c()), jnp.maximum(k, 0.0) + 1.0))
-    chi = 0.5 * (lo + hi)
+        lo, hi = lax.fori_loop(0, 100, body, (lo, hi))
+        return 0.5 * (lo + hi)
+
+    chi1 = bisect(jnp.asarray(1e-6), jnp.asarray(chi_c), True)
+    chi2 = bisect(jnp.asarray(chi_c), jnp.maximum(k, 0.0) + 1.0, False)
     exists = k >= g0_kc()
-    return exists, jnp.tanh(chi) ** 2
+    return exists, jnp.tanh(jnp.stack([chi1, chi2])) ** 2
 
 
 def g0_kc() -> float:
@@ -317,23 +324,30 @@ def _complexity_kernel(g, k):
         return 0.5 * (lo + hi)
 
     C0r = jax.vmap(refine)(lo0, hi0, flo0)
-    Fr, admr, Sr, eta_r, count_r = jax.vmap(lambda c: _residual(g, k, c))(C0r)
+    h = 1e-5 * (1.0 - C0r)
+    pts = jnp.concatenate([C0r, C0r + h, C0r - h])
+    Fa, adma, Sa, eta_a, count_a = jax.vmap(lambda c: _residual(g, k, c))(pts)
+    m = _MAX_BRANCHES
+    Fr, admr, Sr, eta_r, count_r = Fa[:m], adma[:m], Sa[:m], eta_a[:m], count_a[:m]
+    slope = Fa[m : 2 * m] - Fa[2 * m :]
     nan = jnp.nan
     good = valid & admr
     pick = lambda a: jnp.where(good, a, nan)
     log2c = pick(count_r)
     n = jnp.sum(good)
-    dom = jnp.where(n > 0, jnp.argmax(jnp.where(good, count_r, -1.0)), -1)
+    # largest count; exact ties (count 1 at tiny g) go to the larger C0, the branch with a stable outlier
+    score = jnp.where(good, count_r + 1e-9 * C0r, -1.0)
+    dom = jnp.where(n > 0, jnp.argmax(score), -1)
     return Complexity(
         g=g, k=k, log2_count=log2c, C0=pick(C0r), s=pick(k * C0r), eta_c=pick(eta_r),
         sigma=pick(g * jnp.sqrt(C0r)), stability_sum=pick(Sr), self_consistency=pick(jnp.abs(Fr)),
-        n_branches=n, dominant=dom,
+        outlier_stable=good & (slope < 0.0), n_branches=n, dominant=dom,
     )
 
 
 def _sorted_by_C0(c: Complexity) -> Complexity:
     order = jnp.argsort(jnp.where(jnp.isnan(c.C0), jnp.inf, c.C0))
-    fields = ("log2_count", "C0", "s", "eta_c", "sigma", "stability_sum", "self_consistency")
+    fields = ("log2_count", "C0", "s", "eta_c", "sigma", "stability_sum", "self_consistency", "outlier_stable")
     new = eqx.tree_at(lambda m: tuple(getattr(m, f) for f in fields), c,
                       tuple(getattr(c, f)[order] for f in fields))
     inv = jnp.argsort(order)
@@ -363,11 +377,12 @@ def fixed_point_complexity(g, k) -> Complexity:
     k = jnp.asarray(k, jnp.float64)
     if float(g) == 0.0:
         exists, C0 = _complexity_g0(k)
-        one = lambda v: jnp.where(jnp.arange(_MAX_BRANCHES) == 0, jnp.where(exists, v, jnp.nan), jnp.nan)
+        pad = lambda v: jnp.where(exists, jnp.concatenate([jnp.broadcast_to(v, (2,)),
+                                                            jnp.full(_MAX_BRANCHES - 2, jnp.nan)]), jnp.nan)
         return Complexity(
-            g=g, k=k, log2_count=one(1.0), C0=one(C0), s=one(k * C0), eta_c=one(0.0), sigma=one(0.0),
-            stability_sum=one(0.0), self_consistency=one(0.0), n_branches=exists.astype(int),
-            dominant=jnp.where(exists, 0, -1),
+            g=g, k=k, log2_count=pad(1.0), C0=pad(C0), s=pad(k * C0), eta_c=pad(0.0), sigma=pad(0.0),
+            stability_sum=pad(0.0), self_consistency=pad(0.0), outlier_stable=pad(jnp.asarray([0.0, 1.0])) == 1.0,
+            n_branches=2 * exists.astype(int), dominant=jnp.where(exists, 1, -1),
         )
     return _sorted_by_C0(_complexity_kernel(g, k))
 

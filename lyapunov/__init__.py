@@ -1,4 +1,4 @@
-"""lyapunov: Lyapunov spectra (top m by QR, bottom m backwards), λ_max by perturbation, Kaplan–Yorke dimension."""
+"""lyapunov: Lyapunov spectra (top by QR, bottom backwards), λ_max by perturbation, Kaplan–Yorke dimension."""
 
 import neurosyn as _neurosyn  # noqa: F401  (turns on float64)
 

@@ -43,7 +43,7 @@ def _unflat(mat, like):
 
 
 def _cholesky_qr(X):
-    """X [m, D] = Rᵀ Qᵀ with Gram matrix X Xᵀ = Rᵀ R: one BLAS-3 product, an m×m Cholesky, a triangular solve."""
+    """X [m, D] = Rᵀ Qᵀ with Gram matrix X Xᵀ = Rᵀ R: a BLAS-3 product, m×m Cholesky, triangular solve."""
     L = jnp.linalg.cholesky(X @ X.T)
     return jax.scipy.linalg.solve_triangular(L, X, lower=True), L
 
@@ -59,7 +59,7 @@ def qr_rows(X):
     def cholqr2(X):
         Q1, L1 = _cholesky_qr(X)
         Q2, L2 = _cholesky_qr(Q1)
-        return Q2, jnp.log(jnp.abs(jnp.diagonal(L1))) + jnp.log(jnp.abs(jnp.diagonal(L2)))
+        return Q2, jnp.log(jnp.abs(jnp.diagonal(L1)))
 
     def householder(X):
         Q, R = jnp.linalg.qr(X.T)
@@ -91,7 +91,10 @@ def _tangent_map(stepper, args, y, V):
 
 
 def _maybe_vmap(f, batched):
-    return jax.vmap(f) if batched else f
+    """vmap ``f(args, *arrays)`` over a leading network axis; ``batched`` is False or the in_axes of args."""
+    if batched is False or batched is None:
+        return f
+    return lambda args, *rest: jax.vmap(f, in_axes=(batched,) + (0,) * len(rest))(args, *rest)
 
 
 # Segment lengths are traced (loops with dynamic trip counts writing into NaN-padded buffers of a static

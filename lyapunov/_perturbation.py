@@ -1,4 +1,4 @@
-"""λ_max by direct perturbation: two trajectories, renormalised at fixed intervals (two-trajectory Benettin)."""
+"""λ_max by direct perturbation: two trajectories, renormalised at fixed intervals (Benettin)."""
 
 from __future__ import annotations
 
@@ -117,6 +117,7 @@ def lambda_max_perturbation(
         net, key, dtype=dtype, x0=x0, A0=A0, J0=J0, n_networks=n_networks, synapses=synapses
     )
     stepper, args = NetworkStep(float(dt), method, bool(synapses)), (net_d, J)
+    batched = (None, 0) if batched else False  # the network's g, k, p are shared; J and the state are not
     total = n_kick * dt + (n_align + n_int) * renormalise_every
     bar = None
     if progress:
@@ -144,7 +145,9 @@ def lambda_max_perturbation(
     logs = []
     for phase, n_total in (("align", n_align), ("measure", n_int)):
         for n in chunks(n_total, seg):
-            y, z, lg = _pair_segment(stepper, args, y, z, jnp.asarray(n, jnp.int32), seg, n_steps, size_, batched)
+            y, z, lg = _pair_segment(
+                stepper, args, y, z, jnp.asarray(n, jnp.int32), seg, n_steps, size_, batched
+            )
             if phase == "measure":
                 logs.append(lg[..., :n])
             tick(n * renormalise_every, y)
@@ -168,4 +171,3 @@ def lambda_max_perturbation(
         t_interval=float(renormalise_every),
         T=float(n_int * renormalise_every),
     )
-

@@ -170,7 +170,7 @@ def run_spectrum(
             jax.block_until_ready(arrays)
             bar.update(t)
 
-    # one key per network when batched (as drawn by `prepare_network`), so a batch equals a loop of single runs
+    # one key per network when batched (from `prepare_network`): a batch equals a loop of single runs
     key_top, key_bottom = jax.vmap(jr.split, out_axes=1)(key) if batched else jr.split(key)
 
     cap = seg_blocks
@@ -218,7 +218,9 @@ def run_spectrum(
     bexps, berrs = block_mean_error(bottom_lg, t_block)
     growth_max = jnp.max(log_growth, axis=(-2, -1))
     ky = kaplan_yorke_dimension(exps)
-    finite_each = jnp.all(jnp.isfinite(log_growth), axis=(-2, -1)) & jnp.all(jnp.isfinite(bottom_lg), axis=(-2, -1))
+    finite_each = jnp.all(jnp.isfinite(log_growth), axis=(-2, -1)) & jnp.all(
+        jnp.isfinite(bottom_lg), axis=(-2, -1)
+    )
     status = batched_status(finite_each, jnp.ones_like(finite_each), ns.Status.success)
     if bool(jnp.any(growth_max > math.log(GROWTH_WARN))):
         warnings.warn(
@@ -271,16 +273,22 @@ def prepare_network(net, key, *, dtype, x0, A0, J0, n_networks, synapses):
     if not synapses and A0 is not None:
         raise ValueError("A0 was given with synapses=False; the non-plastic state is x alone")
     if not synapses and not isinstance(net.k, jax.core.Tracer) and np.any(np.asarray(net.k) != 0):
-        raise ValueError(f"synapses=False is the k = 0 network without synaptic state; got k={net.k}, valid: 0")
+        raise ValueError(
+            f"synapses=False is the k = 0 network without synaptic state; got k={net.k}, valid: 0"
+        )
     batched = n_networks is not None
     if batched:
         n_networks = ns.check_int("n_networks", n_networks, "number of independent networks")
-    net_d = eqx.tree_at(lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dt_) for v in (net.g, net.k, net.p)))
+    net_d = eqx.tree_at(
+        lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dt_) for v in (net.g, net.k, net.p))
+    )
     N = net.N
     given = [None if a is None else jnp.asarray(a) for a in (J0, x0, A0)]
     for name, a, nd in zip(("J0", "x0", "A0"), given, (2, 1, 2), strict=True):
         if a is not None and (a.ndim not in (nd, nd + batched) or a.shape[-1] != N or a.shape[-nd] != N):
-            raise ValueError(f"{name} has shape {a.shape}; expected {(N,) * nd} (or with a leading batch axis)")
+            raise ValueError(
+                f"{name} has shape {a.shape}; expected {(N,) * nd} (or with a leading batch axis)"
+            )
 
     def init(key, J0_, x0_, A0_):
         key_J, key_x0, key_tan = jr.split(key, 3)
@@ -358,7 +366,9 @@ def lyapunov_spectrum(
     dim = N + N * N if synapses else N
     m = ns.check_int("m", m, f"number of top exponents, at most the state dimension {dim}")
     if m > dim:
-        raise ValueError(f"m (number of top exponents) must be in [1, {dim}] (the state dimension), got m={m}")
+        raise ValueError(
+            f"m (number of top exponents) must be in [1, {dim}] (the state dimension), got m={m}"
+        )
     bottom = ns.check_int("bottom", bottom, f"number of bottom exponents, at most {dim}", minimum=0)
     if bottom > dim:
         raise ValueError(f"bottom (number of bottom exponents) must be in [0, {dim}], got bottom={bottom}")
@@ -374,7 +384,8 @@ def lyapunov_spectrum(
     return run_spectrum(
         NetworkStep(float(dt), method, bool(synapses)), (net_d, J), y, key_tan,
         m=m, bottom=bottom, dt=float(dt), n_steps=n_steps, n_transient=n_transient, n_tangent=n_tangent,
-        n_blocks=n_blocks, n_refine=n_refine, seg_blocks=seg_blocks, batched=batched, dim=dim, N=N,
+        n_blocks=n_blocks, n_refine=n_refine, seg_blocks=seg_blocks, batched=(None, 0) if batched else False,
+        dim=dim, N=N,
         throw=throw, progress=progress, desc=f"lyapunov N={N} m={m}",
     )  # fmt: skip
 
@@ -412,7 +423,9 @@ def map_spectrum(
         raise ValueError(f"m (number of top exponents) must be in [1, {dim}], got m={m}")
     bottom = ns.check_int("bottom", bottom, f"number of bottom exponents, at most {dim}", minimum=0)
     if bottom > dim or (bottom and inverse is None):
-        raise ValueError(f"bottom={bottom} must be in [0, {dim}] and needs inverse= (an approximate inverse step)")
+        raise ValueError(
+            f"bottom={bottom} must be in [0, {dim}] and needs inverse= (an approximate inverse step)"
+        )
     n_steps = n_multiple("reortho", reortho, dt, "dt", minimum=1)
     return run_spectrum(
         _MapStep(step, inverse), None, y0, key,

@@ -42,7 +42,7 @@ class LyapunovResult(eqx.Module):
     Attributes:
         exponents: the largest m exponents, descending [m].
         exponents_err: standard error from 10 batch means of the per-block log growths [m].
-        log_growth: log|R_ii| at each reorthonormalisation of the measured window [n_blocks, m], so other error
+        log_growth: log|R_ii| at each reorthonormalisation of the measured window [n_blocks, m]; other error
             estimates need no rerun (see `block_mean_error`, `trace`).
         bottom_exponents: the smallest exponents, descending, i.e. the last ``bottom`` entries of the spectrum
             [bottom] (empty when not asked for). ``concatenate([exponents, bottom_exponents])`` is the whole

@@ -1,4 +1,4 @@
-"""`neurosyn dmft`: the stationary DMFT at one (g, k, p), and `neurosyn dmft kcrit` for the first-order line."""
+"""`neurosyn dmft`: the stationary DMFT at one (g, k, p); `neurosyn dmft kcrit`: the first-order line."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import typer
 
 from ._cliutil import emit, fail, fmt, out_path
 
-dmft_app = typer.Typer(help="Stationary DMFT of the plastic network (Eqs. 6–8) and its transition lines.",
-                       invoke_without_command=True, no_args_is_help=False)
+dmft_app = typer.Typer(
+    help="Stationary DMFT of the plastic network (Eqs. 6–8) and its transition lines.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +30,9 @@ def dmft_cmd(
     samples: Annotated[int, typer.Option(help="single sites per iteration")] = 1024,
     max_steps: Annotated[int, typer.Option(help="iteration budget")] = 60,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
-    out: Annotated[str | None, typer.Option(help="write C(τ), its error and S(f) to this NetCDF file")] = None,
+    out: Annotated[
+        str | None, typer.Option(help="write C(τ), its error and S(f) to this NetCDF file")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
@@ -43,15 +48,26 @@ def dmft_cmd(
     try:
         net = ns.Network(N=1, g=g, k=k, p=p)
         method = dmft.Stationary(dt=dt, n_samples=samples)
-        sol = dmft.solve_dmft(net, method, key=jr.key(seed), max_steps=max_steps, throw=False,
-                              progress=not quiet and not json_)
+        sol = dmft.solve_dmft(
+            net, method, key=jr.key(seed), max_steps=max_steps, throw=False, progress=not quiet and not json_
+        )
     except ValueError as err:
         fail(str(err))
     result = dict(
-        params=params, seed=seed, C0=float(sol.C0), C0_err=float(sol.C_err[0]), var_x=float(sol.var_x),
-        var_x_err=float(sol.var_x_err), tau_star=float(sol.tau_star), pr_A=float(sol.pr_A),
-        freq=float(sol.freq) if k < 0 else None, converged=bool(sol.converged), status=ns.Status[sol.status],
-        n_iter=int(sol.n_iter), residual=float(sol.residual), wall_s=float(sol.wall_s),
+        params=params,
+        seed=seed,
+        C0=float(sol.C0),
+        C0_err=float(sol.C_err[0]),
+        var_x=float(sol.var_x),
+        var_x_err=float(sol.var_x_err),
+        tau_star=float(sol.tau_star),
+        pr_A=float(sol.pr_A),
+        freq=float(sol.freq) if k < 0 else None,
+        converged=bool(sol.converged),
+        status=ns.Status[sol.status],
+        n_iter=int(sol.n_iter),
+        residual=float(sol.residual),
+        wall_s=float(sol.wall_s),
     )
     if out:
         path = out_path(out)
@@ -63,7 +79,8 @@ def dmft_cmd(
         f"  Var x   = {fmt(result['var_x'])} ± {fmt(result['var_x_err'], 2)}\n"
         f"  tau*    = {fmt(result['tau_star'])}\n  PR_A    = {fmt(result['pr_A'])}\n"
         f"  f_osc   = {fmt(result['freq'])}\n"
-        f"  status  = {result['status']} after {result['n_iter']} iterations, residual {fmt(result['residual'], 2)}\n"
+        f"  status  = {result['status']} after {result['n_iter']} iterations, "
+        f"residual {fmt(result['residual'], 2)}\n"
         f"  wall    = {result['wall_s']:.2f} s" + (f"\n  wrote   {result['out']}" if out else "")
     )
     emit(result, as_json=json_, summary=summary)
@@ -88,12 +105,26 @@ def kcrit_cmd(
         r = dmft.k_crit(g, key=jr.key(seed), method=dmft.Stationary(n_samples=samples, t_max_limit=400.0))
     except ValueError as err:
         fail(str(err))
-    result = dict(g=g, k_crit=r.k_crit, k_crit_err=r.y_err, s=r.s, C0=r.C0, converged=bool(r.converged),
-                  seed=seed, wall_s=time.perf_counter() - t0)
-    emit(result, as_json=json_, summary=(
-        f"neurosyn dmft kcrit  g={g} samples={samples} seed={seed}\n"
-        f"  k_crit  = {fmt(r.k_crit)} ± {fmt(r.y_err, 2)}  (minimiser s = {fmt(r.s)}, C(0) = {fmt(r.C0)})\n"
-        f"  wall    = {result['wall_s']:.2f} s"))
+    result = dict(
+        g=g,
+        k_crit=r.k_crit,
+        k_crit_err=r.y_err,
+        s=r.s,
+        C0=r.C0,
+        converged=bool(r.converged),
+        seed=seed,
+        wall_s=time.perf_counter() - t0,
+    )
+    emit(
+        result,
+        as_json=json_,
+        summary=(
+            f"neurosyn dmft kcrit  g={g} samples={samples} seed={seed}\n"
+            f"  k_crit  = {fmt(r.k_crit)} ± {fmt(r.y_err, 2)}  (minimiser s = {fmt(r.s)}, "
+            f"C(0) = {fmt(r.C0)})\n"
+            f"  wall    = {result['wall_s']:.2f} s"
+        ),
+    )
 
 
 def save_dmft(sol, path, prov) -> None:
@@ -109,8 +140,20 @@ def save_dmft(sol, path, prov) -> None:
             "C_err": (("tau",), np.asarray(sol.C_err)),
             "S": (("f",), np.asarray(sol.S)),
             "history": (("iteration",), np.asarray(sol.history)),
-            **{name: ((), np.asarray(getattr(sol, name))) for name in
-               ("var_x", "var_x_err", "C0", "tau_star", "pr_A", "freq", "residual", "noise", "n_iter")},
+            **{
+                name: ((), np.asarray(getattr(sol, name)))
+                for name in (
+                    "var_x",
+                    "var_x_err",
+                    "C0",
+                    "tau_star",
+                    "pr_A",
+                    "freq",
+                    "residual",
+                    "noise",
+                    "n_iter",
+                )
+            },
         },
         coords={"tau": np.asarray(sol.lags), "f": np.asarray(sol.f)},
         attrs=ns.provenance_attrs(prov),

@@ -50,6 +50,7 @@ def phase_diagram_cmd(
     resume: Annotated[bool, typer.Option(help="continue from --out: compute only missing and failed points")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
     workers: Annotated[int, typer.Option(help="local spawned worker processes (0 = in-process)")] = 0,
+    connect_timeout: Annotated[float, typer.Option(help="seconds to wait for the Dask scheduler")] = 10.0,
     N: Annotated[int | None, typer.Option("--N", help="simulation: neurons per network")] = None,
     networks: Annotated[int | None, typer.Option(help="simulation: networks per point (vmapped)")] = None,
     T: Annotated[float | None, typer.Option("--T", help="simulation: run length (kick at 250)")] = None,
@@ -95,7 +96,7 @@ def phase_diagram_cmd(
         path = out_path(out_)
         params = dict(method=method.value, preset=preset.value if preset else None, p=p)
         ds = phases.sweep(fn, grid, out=path, seed=seed, resume=resume, scheduler=scheduler, workers=workers,
-                          chunk=chunk, progress=not (quiet or json_), params=params)
+                          chunk=chunk, progress=not (quiet or json_), params=params, connect_timeout=connect_timeout)
     except (ValueError, ConnectionError, phases.CheckpointError) as err:
         fail(str(err))
     wall = time.perf_counter() - t0

@@ -25,7 +25,7 @@ def spectrum_cmd(
     sample_dt: Annotated[float, typer.Option(help="time between x snapshots (all N units) for the theory")] = 1.0,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
     n_grid: Annotated[int, typer.Option(help="grid points per side for the Eq. 21 support")] = 401,
-    edge_c: Annotated[float, typer.Option(help="outlier tolerance c/sqrt(N) beyond the support edge")] = 2.0,
+    edge_c: Annotated[float, typer.Option(help="outlier tolerance c/sqrt(N) beyond the support edge")] = 3.0,
     plot: Annotated[str | None, typer.Option(help="write a Fig. 4-style plot to this image file")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,

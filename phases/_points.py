@@ -31,22 +31,30 @@ def _finite_or_nan(v) -> float:
     return v if math.isfinite(v) else math.nan
 
 
+def _value(res, name: str) -> float:
+    """A boundary as a float, from a plain number or a result object carrying it under ``name``."""
+    return _finite_or_nan(getattr(res, name, res))
+
+
 @functools.lru_cache(maxsize=4096)
 def boundaries(g: float, p: float) -> dict[str, float]:
     """The phase lines that cross the column at this g, at synaptic time constant p (NaN where absent).
 
-    k_crit(g) for g ≤ 1 (first-order line, §4.3; k_crit(1) = 1 is the line's end point); the nonfreezable →
+    k_crit(g) for g ≤ 1 (first-order line, §4.3; its exact ends k_crit(0) = 2.0170 and k_crit(1) = 1 are used at
+    g = 0 and g = 1, `dmft.k_crit` in between, with its default key); the nonfreezable →
     semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
     k_onset(g) (§7.4, independent of p; NaN where no onset in range).
     """
     out = {"k_crit": math.nan, "k_semifreezable": math.nan, "k_freezable": math.nan, "k_onset": math.nan}
-    if g < 1.0:
-        out["k_crit"] = _finite_or_nan(_api("dmft", "k_crit")(g))
+    if g == 0.0:  # the line starts at the exact g = 0 fixed-point threshold (§4.3, §7.5)
+        out["k_crit"] = float(_api("fixedpoints", "g0_kc")())
+    elif g < 1.0:
+        out["k_crit"] = _value(_api("dmft", "k_crit")(g), "k_crit")
     elif g == 1.0:
         out["k_crit"] = 1.0
     else:
-        out["k_semifreezable"] = _finite_or_nan(_api("dmft", "k_semifreezable")(g, p))
-        out["k_freezable"] = _finite_or_nan(_api("dmft", "k_freezable")(g, p))
+        out["k_semifreezable"] = _value(_api("dmft", "k_semifreezable")(g, p), "k_semifreezable")
+        out["k_freezable"] = _value(_api("dmft", "k_freezable")(g, p), "k_freezable")
     out["k_onset"] = _finite_or_nan(_api("fixedpoints", "k_onset")(g))
     return out
 
@@ -172,16 +180,24 @@ def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: in
     sim = ns.simulate(net, cfg.T, key=key_run, dt=cfg.dt, dtype=cfg.dtype, n_networks=n, x0=x0, A0=A0, J0=J0,
                       record=ns.Record(dt=cfg.dt * max(1, round(1.0 / cfg.dt)), units=(), tau_max=0.0),
                       t_burn=cfg.t_kick)
-    lyap = lambda_max_perturbation(net, key=key_run, T=cfg.T - cfg.t_kick - cfg.t_align, t_kick=cfg.t_kick,
-                                   size=cfg.kick, t_align=cfg.t_align, dt=cfg.dt, dtype=cfg.dtype, n_networks=n,
-                                   x0=x0, A0=A0, J0=J0, throw=False)
+    # one network at a time with the keys a batch would use (jr.split(key, n)[i]): the same (J, x0) as the
+    # batched reference run; one compile, shared by all networks of all points with this N
+    keys = jr.split(key_run, n)
+    pick = lambda a, i: None if a is None else a[i]
+    runs = [
+        lambda_max_perturbation(net, key=keys[i], T=cfg.T - cfg.t_kick - cfg.t_align, t_kick=cfg.t_kick,
+                                size=cfg.kick, t_align=cfg.t_align, dt=cfg.dt, dtype=cfg.dtype,
+                                x0=pick(x0, i), A0=pick(A0, i), J0=pick(J0, i), throw=False)
+        for i in range(n)
+    ]
+    lam = np.array([float(r.lambda_max) for r in runs])
+    lam_err = np.array([float(r.lambda_max_err) for r in runs])
+    finite = np.array([bool(r.converged) for r in runs]) & np.asarray(sim.converged)
     quiescent = np.asarray(sim.quiescent(1e-3))
     settled = np.asarray(sim.settled(1e-6)) & (np.abs(np.asarray(sim.pr_A[:, -1]) - 1.0) < 1e-4) & ~quiescent
-    lam = np.asarray(lyap.lambda_max)
-    finite = np.asarray(lyap.converged) & np.asarray(sim.converged)
     lam_ok = lam[finite]
     err = (float(np.std(lam_ok, ddof=1) / np.sqrt(lam_ok.size)) if lam_ok.size > 1
-           else float(np.asarray(lyap.lambda_max_err)[finite][0]) if lam_ok.size else math.nan)
+           else float(lam_err[finite][0]) if lam_ok.size else math.nan)
     out = {
         "lambda_max_sim": float(np.mean(lam_ok)) if lam_ok.size else math.nan,
         "lambda_max_sim_err": err,

@@ -22,7 +22,7 @@ def _root() -> None:
     """neurosyn: DMFT, spectra, Lyapunov exponents, fixed points and phase diagrams of plastic networks."""
 
 
-_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram")
+_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram", "prune")
 
 for _name in _SUBCOMMANDS:
     try:

@@ -8,6 +8,21 @@ from ._jacobian import neuronal_jacobian as neuronal_jacobian
 from ._jacobian import reduced_jacobian as reduced_jacobian
 from ._plot import plot_spectrum as plot_spectrum
 from ._plot import plot_spectrum_grid as plot_spectrum_grid
+from ._pruning import PruneResult as PruneResult
+from ._pruning import clustered_network as clustered_network
+from ._pruning import estimate_covariance as estimate_covariance
+from ._pruning import generalized_eigenvalue_range as generalized_eigenvalue_range
+from ._pruning import homogeneous_network as homogeneous_network
+from ._pruning import magnitude_prune as magnitude_prune
+from ._pruning import noise_prune as noise_prune
+from ._pruning import parse_budget as parse_budget
+from ._pruning import prune_couplings as prune_couplings
+from ._pruning import relaxation_error as relaxation_error
+from ._pruning import relu_active_prune as relu_active_prune
+from ._pruning import slowest_eigenvalue_error as slowest_eigenvalue_error
+from ._pruning import stationary_covariance as stationary_covariance
+from ._pruning import system_matrix as system_matrix
+from ._pruning import uniform_prune as uniform_prune
 from ._spectrum import Spectrum as Spectrum
 from ._spectrum import f_a_theory as f_a_theory
 from ._spectrum import jacobian_spectrum as jacobian_spectrum
@@ -26,6 +41,8 @@ from ._support import support_function as support_function
 from ._support import theory_max_real as theory_max_real
 
 __all__ = [
+    # noise-driven pruning (Moore & Chaudhuri 2020)
+    "PruneResult", "clustered_network", "estimate_covariance", "generalized_eigenvalue_range", "homogeneous_network", "magnitude_prune", "noise_prune", "parse_budget", "prune_couplings", "relaxation_error", "relu_active_prune", "slowest_eigenvalue_error", "stationary_covariance", "system_matrix", "uniform_prune",
     "TOPOLOGIES", "Spectrum", "SupportTheory", "count_outliers", "coupling_block", "edge_tolerance",
     "f_a_theory", "full_jacobian", "jacobian_spectrum", "neuronal_jacobian", "outside_distance",
     "plot_spectrum", "plot_spectrum_grid",

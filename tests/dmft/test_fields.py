@@ -43,12 +43,12 @@ def test_integrator_matches_naive_loop(key):
     ph = np.zeros((M, n))
     ph[:, 0] = np.tanh(x[:, 0])
 
-    def I(t, now):
+    def memory_input(t, now):
         return W[0] * now + sum(W[m] * ph[:, t - m] for m in range(1, len(W)) if t - m >= 0)
 
     for t in range(n - 1):
-        f = eta[:, t] + I(t, ph[:, t])
-        fp = eta[:, t + 1] + I(t + 1, np.tanh(a * x[:, t] + (1 - a) * f))
+        f = eta[:, t] + memory_input(t, ph[:, t])
+        fp = eta[:, t + 1] + memory_input(t + 1, np.tanh(a * x[:, t] + (1 - a) * f))
         x[:, t + 1] = a * x[:, t] + c1 * f + c2 * fp
         ph[:, t + 1] = np.tanh(x[:, t + 1])
     for block in (7, 32):

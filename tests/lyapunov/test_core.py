@@ -29,8 +29,19 @@ def test_linear_euler_map_top_and_bottom(key):
     dt, T = 0.1, 400.0
     step = lambda y: y + dt * (A @ y)
     inverse = lambda y: y - dt * (A @ y)  # Euler with −dt: an approximate inverse, refined to the exact one
-    res = ly.map_spectrum(step, jnp.ones(6), key=key, m=6, dt=dt, T=T, t_tangent=20.0, reortho=0.5,
-                          bottom=6, inverse=inverse, n_refine=6)
+    res = ly.map_spectrum(
+        step,
+        jnp.ones(6),
+        key=key,
+        m=6,
+        dt=dt,
+        T=T,
+        t_tangent=20.0,
+        reortho=0.5,
+        bottom=6,
+        inverse=inverse,
+        n_refine=6,
+    )
     expected = np.sort(np.log(np.abs(1 + dt * mu)) / dt)[::-1]
     tol = (2 * np.log(cond) + 4) / T
     np.testing.assert_allclose(np.sort(np.asarray(res.exponents))[::-1], expected, atol=tol)
@@ -44,7 +55,7 @@ def test_linear_euler_map_top_and_bottom(key):
 
 
 def test_rk4_map_approximates_flow(key):
-    """RK4 of y′ = Ay: exponents Re μ up to O(dt⁴) (≈ 2e-4 here), plus the (2 log κ + 4)/T finite-time term."""
+    """RK4 of y′ = Ay: exponents Re μ up to O(dt⁴) (≈ 2e-4 here) plus the (2 log κ + 4)/T finite-time term."""
     A, mu, cond = _system(key)
     dt, T = 0.1, 400.0
 

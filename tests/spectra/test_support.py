@@ -24,7 +24,8 @@ def S_printed(lam, g, k, p, C0, x):
     """Eq. 21 exactly as printed: ⟨|g(1 + pλ) / ((1 + pλ)(1 + λ)/φ′(x) − kC0)|²⟩_x, in numpy."""
     lam = np.asarray(lam, complex)[..., None]
     d = 1 - np.tanh(x) ** 2
-    return np.mean(np.abs(g * (1 + p * lam) / ((1 + p * lam) * (1 + lam) / d - k * C0)) ** 2, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 at λ = −1/p when k = 0 gives NaN: no verdict
+        return np.mean(np.abs(g * (1 + p * lam) / ((1 + p * lam) * (1 + lam) / d - k * C0)) ** 2, axis=-1)
 
 
 def test_support_function_is_eq21(key):
@@ -77,10 +78,12 @@ def test_hebbian_rightmost_point_by_brentq(k):
 
 
 def _topology_oracle_hole(g, k, p, C0, x):
-    """A hole around −1/p: S(−1/p) = 0 and a circle around −1/p on which S ≥ 1 everywhere."""
+    """A hole around −1/p: S < 1 just beside −1/p and a circle around −1/p on which S ≥ 1 everywhere."""
     centre = -1 / p
-    for r in np.linspace(0.01, 0.5, 50):
-        circle = centre + r * np.exp(1j * np.linspace(0, 2 * np.pi, 720))
+    if S_printed(centre + 1e-6, g, k, p, C0, x) >= 1:
+        return False
+    for r in np.linspace(0.01, 0.3, 30):
+        circle = centre + r * np.exp(1j * np.linspace(0, 2 * np.pi, 360))
         if np.all(S_printed(circle, g, k, p, C0, x) >= 1):
             return True
     return False
@@ -88,22 +91,20 @@ def _topology_oracle_hole(g, k, p, C0, x):
 
 def _topology_oracle_split(g, k, p, C0, x):
     """Two bands: a vertical line with S < 1 everywhere on it and support on both sides of it."""
-    ys = np.concatenate([np.linspace(-5, 5, 2001), [0.0]])
-    for c in np.linspace(-1.5, 0.5, 201):
+    ys = np.concatenate([np.linspace(-4, 4, 801), [0.0]])
+    for c in np.linspace(-1.2, 0.2, 141):
         if np.all(S_printed(c + 1j * ys, g, k, p, C0, x) < 1):
-            left = np.any(S_printed(np.linspace(c - 3, c, 600), g, k, p, C0, x) >= 1)
-            right = np.any(S_printed(np.linspace(c, c + 3, 600), g, k, p, C0, x) >= 1)
+            left = np.any(S_printed(np.linspace(c - 3, c, 300), g, k, p, C0, x) >= 1)
+            right = np.any(S_printed(np.linspace(c, c + 3, 300), g, k, p, C0, x) >= 1)
             if left and right:
                 return True
     return False
 
 
-@pytest.mark.parametrize(
-    ("k", "expected"), [(0.3, "hole"), (2.0, "two-band"), (0.0, "disk"), (-2.0, "disk")]
-)
+@pytest.mark.parametrize(("k", "expected"), [(0.3, "hole"), (2.0, "two-band"), (0.0, "disk"), (-2.0, "disk")])
 def test_topology_against_explicit_curves(k, expected):
     g, p = 2.0, 2.5
-    x = gaussian_samples(1.9, n=4001)
+    x = gaussian_samples(1.9, n=1001)
     C0 = float(np.mean(np.tanh(x) ** 2))
     sup = spectra.spectral_support(g, k, p, C0, x)
     assert sup.topology == expected
@@ -114,10 +115,10 @@ def test_topology_against_explicit_curves(k, expected):
 
 @pytest.mark.parametrize("k", [1.5, -1.5])
 def test_finite_bulk_matrix_fills_the_support(key, k):
-    # M̃_bulk of Eq. 20 with i.i.d. J (N = 500) and frozen x: eigenvalues lie inside the N → ∞ support up to
-    # the edge tolerance 2/√N, and reach its rightmost point to within 0.15 (the rightmost of N points falls
+    # M̃_bulk of Eq. 20 with i.i.d. J (N = 400) and frozen x: eigenvalues lie inside the N → ∞ support up to
+    # the edge tolerance 3/√N, and reach its rightmost point to within 0.15 (the rightmost of N points falls
     # short of the edge by O(N^(-2/3)) ≈ 0.03·size for a disk-like edge; 0.15 is a loose cap).
-    N, g, p = 500, 2.0, 2.5
+    N, g, p = 400, 2.0, 2.5
     k_J, k_x = jr.split(key)
     x = np.asarray(1.4 * jr.normal(k_x, (N,)))
     d = 1 - np.tanh(x) ** 2
@@ -137,14 +138,14 @@ def test_count_outliers_and_tolerance(key):
     sup = spectra.spectral_support(2.0, 0.0, 2.5, 0.5, x)
     r = float(sup.radius_k0)
     inside = -1 + 0.5 * r * np.exp(1j * np.linspace(0, 6, 7))
-    near = np.array([-1 + r + 0.05])  # just outside, within 2/√100 = 0.2
-    far = np.array([-1 + r + 0.5, -1 - 1j * (r + 0.3)])
+    near = np.array([-1 + r + 0.05])  # just outside, within 3/√100 = 0.3
+    far = np.array([-1 + r + 0.5, -1 - 1j * (r + 0.4)])
     eigs = np.concatenate([inside, near, far])
     np.testing.assert_allclose(np.asarray(spectra.outside_distance(near, sup)), [0.05], atol=sup.step)
     assert spectra.count_outliers(eigs, sup, N=100) == 2
-    assert spectra.count_outliers(eigs, sup, N=10_000) == 3  # tolerance 0.02 < 0.05
-    assert spectra.edge_tolerance(400) == pytest.approx(0.1)
-    assert spectra.edge_tolerance(1600) == pytest.approx(0.05)
+    assert spectra.count_outliers(eigs, sup, N=10_000) == 3  # tolerance 0.03 < 0.05
+    assert spectra.edge_tolerance(400) == pytest.approx(0.15)
+    assert spectra.edge_tolerance(1600) == pytest.approx(0.075)
 
 
 def test_bad_input_raises():

@@ -1,0 +1,103 @@
+"""The plastic stationary DMFT (Eqs. 6–8): k = 0 against SCS, simulator cross-checks, statuses, inputs."""
+
+import math
+
+import jax.random as jr
+import numpy as np
+import pytest
+
+import dmft
+import neurosyn as ns
+
+FAST = dmft.Stationary(dt=0.1, n_samples=256)
+# O(dt²) bias of the exponential-trapezoid single site at dt = 0.1 on C(τ): measured ≲ 1e-3 at g = 2
+# (dt = 0.1 vs 0.05 with 4096 samples); added to the statistical tolerance below.
+BIAS = 2e-3
+
+
+def test_k0_reproduces_scs(key):
+    sol = dmft.solve_dmft(ns.Network(N=1, g=2.0, k=0.0), FAST, key=key)
+    scs = dmft.solve_scs(2.0, dt=0.1, t_max=float(sol.lags[-1]))
+    assert sol.converged and int(sol.n_iter) <= 30
+    dev = np.abs(np.asarray(sol.C) - np.asarray(scs.C))
+    assert np.all(dev <= 5 * np.asarray(sol.C_err) + BIAS)
+    assert float(sol.var_x) == pytest.approx(scs.var_x, abs=5 * float(sol.var_x_err) + 4 * BIAS)
+    assert float(sol.tau_star) == pytest.approx(scs.tau_star, rel=0.05)
+    # diagnostics are consistent
+    assert np.all(np.isnan(np.asarray(sol.history)[int(sol.n_iter) :]))
+    assert float(sol.pr_A) == pytest.approx(float(ns.pr_A_theory(sol.C, sol.lags, 2.5)))
+    assert sol.x_samples.size > 1000
+    assert float(np.var(np.asarray(sol.x_samples))) == pytest.approx(scs.var_x, rel=0.1)
+
+
+def _sim(g, k, N, key, T=400.0):
+    net = ns.Network(N=N, g=g, k=k, p=2.5)
+    return ns.simulate(
+        net, T, key=key, dt=0.1, t_burn=100.0, record=ns.Record(dt=0.2, units=(), tau_max=20.0)
+    )
+
+
+@pytest.mark.parametrize("k", [1.0, -1.0])
+def test_against_simulator_fast(k, key):
+    # N = 400, T = 400: the time-averaged C(0) of one network scatters by ~0.5/√N across seeds (measured),
+    # so |C0_sim − C0_dmft| < 1/√N is a 2σ bound.
+    sol = dmft.solve_dmft(ns.Network(N=1, g=2.0, k=k, p=2.5), FAST, key=key)
+    sim = _sim(2.0, k, 400, jr.fold_in(key, 1))
+    assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(400)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [1.0, -1.0])
+def test_against_simulator_scaling(k, key):
+    # Mean over 4 seeds at N = 500, 1000, 2000: the error shrinks and stays within 1/√N.
+    sol = dmft.solve_dmft(ns.Network(N=1, g=2.0, k=k, p=2.5), dmft.Stationary(n_samples=2048), key=key)
+    errs = []
+    for N in (500, 1000, 2000):
+        c0 = [float(_sim(2.0, k, N, jr.fold_in(key, 10 * N + s), T=600.0).C0) for s in range(4)]
+        errs.append(abs(np.mean(c0) - float(sol.C0)))
+        assert errs[-1] < 1.0 / math.sqrt(N)
+    assert errs[-1] < errs[0]
+
+
+def test_early_stop_reports_and_raises(key):
+    net = ns.Network(N=1, g=2.0, k=1.0)
+    sol = dmft.solve_dmft(net, FAST, key=key, max_steps=2, throw=False)
+    assert not sol.converged and sol.status == ns.Status.max_steps and int(sol.n_iter) == 2
+    with pytest.raises(ns.ConvergenceError, match="did not converge"):
+        dmft.solve_dmft(net, FAST, key=key, max_steps=2)
+
+
+def test_collapse_below_kcrit(key):
+    # g = 0.5, k = 0.5 is far below k_crit(0.5) ≈ 1.8: the iteration must fall to C = 0 and say so.
+    sol = dmft.solve_dmft(ns.Network(N=1, g=0.5, k=0.5), FAST, key=key, throw=False, max_steps=40)
+    assert sol.status == ns.Status.collapsed and float(sol.C0) < 1e-4
+
+
+def test_observables_closed_forms():
+    lags = np.arange(4001) * 0.05
+    a = 0.5
+    f, S = dmft.spectrum(np.exp(-a * lags), lags)
+    # Ĉ(f) = 2a/(a² + (2πf)²) for C = e^{−a|τ|}, so S = (a²/(a² + 4π²f²))²
+    sel = f < 0.3
+    np.testing.assert_allclose(S[sel], (a**2 / (a**2 + 4 * np.pi**2 * f[sel] ** 2)) ** 2, atol=2e-3)
+    C = np.cos(2 * np.pi * 0.13 * lags + 0.4) * np.exp(-lags / 30)
+    assert dmft.zero_crossing_frequency(C, lags) == pytest.approx(0.13, rel=1e-3)
+    assert math.isnan(dmft.zero_crossing_frequency(np.exp(-lags), lags))
+
+
+def test_bad_inputs():
+    net = ns.Network(N=1, g=2.0, k=1.0)
+    with pytest.raises(ValueError, match="dt"):
+        dmft.Stationary(dt=-0.1)
+    with pytest.raises(ValueError, match="n_samples"):
+        dmft.Stationary(n_samples=100, n_batches=8)
+    with pytest.raises(ValueError, match="alpha"):
+        dmft.AndersonMixing(alpha=1.5)
+    with pytest.raises(ValueError, match="method"):
+        dmft.solve_dmft(net, "stationary", key=jr.key(0))
+    with pytest.raises(ValueError, match="init"):
+        dmft.solve_dmft(net, dmft.Stationary(init="scs"), key=jr.key(0))
+    with pytest.raises(ValueError, match="k_crit|g"):
+        dmft.k_crit(1.5)
+    with pytest.raises(ValueError, match="k"):
+        dmft.near_critical_C(1.05, 1.2, np.arange(3.0))

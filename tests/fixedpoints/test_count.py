@@ -1,0 +1,36 @@
+"""Finite-N counts of stable fixed points vs N."""
+
+import jax.random as jr
+import numpy as np
+import pytest
+
+import fixedpoints as fp
+
+
+def test_counts_grow_with_N(key):
+    # above the onset the number of stable fixed points grows with N (exponentially in theory, model.md §7.4)
+    res = fp.count_fixed_points(2.0, 3.0, [6, 14, 22], key=key, n_init=256, n_networks=2)
+    lm = np.asarray(res.log2_mean)
+    assert np.all(np.isfinite(lm)) and lm[0] < lm[1] < lm[2]
+    assert res.growth_rate > 0 and res.max_residual <= 1e-10
+    sat = np.asarray(res.saturation)
+    assert np.all(np.diff(sat, axis=-1) >= 0)  # more initial states never lose fixed points
+    assert np.all(sat[..., -1] == np.asarray(res.counts))
+
+
+def test_count_input_validation(key):
+    with pytest.raises(ValueError, match="n_init"):
+        fp.count_fixed_points(2.0, 2.0, [10], key=key, n_init=2)
+    with pytest.raises(ValueError, match="N"):
+        fp.count_fixed_points(2.0, 2.0, [1], key=key, n_init=16)
+
+
+@pytest.mark.slow
+def test_growth_rate_against_mean_field(key):
+    # N = 10…40 at g = 2, k = 2.5: the fitted growth rate (log₂ per neuron) against the mean-field count
+    res = fp.count_fixed_points(2.0, 2.5, list(range(10, 41, 5)), key=jr.fold_in(key, 1), n_init=2000,
+                                n_networks=3)
+    theory = float(fp.fixed_point_complexity(2.0, 2.5).dominant_log2_count)
+    sat = np.asarray(res.saturation).sum(axis=1)
+    assert np.all(sat[:, -1] <= 1.2 * sat[:, -2])  # count saturated: doubling the initial states adds < 20 %
+    assert res.growth_rate == pytest.approx(theory, abs=max(0.1, 3 * res.growth_rate_err))
