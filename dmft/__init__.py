@@ -6,6 +6,18 @@ import neurosyn as _neurosyn  # noqa: F401  (turns on float64)
 from ._fields import circulant_spectrum as circulant_spectrum
 from ._fields import field_from_white as field_from_white
 from ._fields import sample_gaussian_field as sample_gaussian_field
+from ._freezable_lines import APEX_K as APEX_K
+from ._freezable_lines import Boundaries as Boundaries
+from ._freezable_lines import BoundarySettings as BoundarySettings
+from ._freezable_lines import FreezePhase as FreezePhase
+from ._freezable_lines import LimitSolution as LimitSolution
+from ._freezable_lines import freezable_boundaries as freezable_boundaries
+from ._freezable_lines import freeze_limit as freeze_limit
+from ._freezable_lines import freeze_phase as freeze_phase
+from ._freezable_lines import h_limit as h_limit
+from ._freezable_lines import k_freezable as k_freezable
+from ._freezable_lines import k_semifreezable as k_semifreezable
+from ._freezable_lines import quick_settings as quick_settings
 from ._memory import HebbianKernel as HebbianKernel
 from ._memory import MemoryTerm as MemoryTerm
 from ._memory import SelfCoupling as SelfCoupling
@@ -29,6 +41,9 @@ from ._transitions import KCrit as KCrit
 from ._transitions import k_crit as k_crit
 from ._transitions import near_critical_C as near_critical_C
 from ._transitions import stern_C0 as stern_C0
+from ._two_replica import TwoReplica as TwoReplica
+from ._two_replica import TwoReplicaSolution as TwoReplicaSolution
+from ._two_replica import solve_two_replica as solve_two_replica
 
 __all__ = [
     "AndersonMixing",
@@ -57,4 +72,20 @@ __all__ = [
     "k_crit",
     "near_critical_C",
     "sample_gaussian_field",
+    # freezable chaos: two-replica DMFT and its lines
+    "APEX_K",
+    "Boundaries",
+    "BoundarySettings",
+    "FreezePhase",
+    "LimitSolution",
+    "TwoReplica",
+    "TwoReplicaSolution",
+    "freezable_boundaries",
+    "freeze_limit",
+    "freeze_phase",
+    "h_limit",
+    "k_freezable",
+    "k_semifreezable",
+    "quick_settings",
+    "solve_two_replica",
 ]

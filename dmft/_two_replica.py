@@ -22,6 +22,7 @@ is halted at ``n_shifts`` times (the time-shift trick: a shift is a phase on η�
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import warnings
 
@@ -369,3 +370,87 @@ def solve_two_replica(
             "(critical slowing down)."
         )
     return sol
+
+
+class OnsetEigenvalue(eqx.Module):
+    """Stability of the trivial two-replica solution Q ≡ 0 (the nonfreezable phase).
+
+    Attributes:
+        lam: the eigenvalue of largest real part of the linearised map Q ↦ Q_new at Q = 0; Q ≡ 0 is stable
+            (nonfreezable) for Re lam < 1, and the semifreezable branch appears where it crosses 1.
+        mode: its eigenvector Q(t) on A's time grid ``t`` (normalised to max |Q| = 1, real part).
+        a: ⟨φ′(x^B)⟩ of the halted replica at Q = 0 (the SCS network at g).
+        lam_k0: (g⟨φ′⟩)² of the SCS network, the exact value of lam at k = 0.
+        wall_s: wall time.
+    """
+
+    lam: Float[Array, ""]
+    t: Float[Array, " n"]
+    mode: Float[Array, " n"]
+    a: float
+    lam_k0: float
+    wall_s: float
+
+
+def onset_eigenvalue(
+    net: Network, dmft_solution, *, key, lags=None, method: TwoReplica = TwoReplica(), eps: float = 1e-4
+) -> OnsetEigenvalue:
+    """Largest eigenvalue of the two-replica map linearised about the trivial solution Q ≡ 0.
+
+    At Q = 0 the halted replica B is the plain network with couplings J (its static input vanishes), i.e. the SCS
+    network at g: x^B is Gaussian with the SCS variance Δ₀ and a = ⟨φ′(x^B)⟩. To first order in Q,
+        Q_new(t) = a E[φ^A(t) b],   b = Σ_s α(s) η^A(s) + Σ_{s≤0} w(s) Q(s) φ^A(s),   α = C⁻¹Q.
+    Gaussian integration by parts, E[φ^A(t) η^A(s)] = g² Σ_u χ(t, u) C(u − s) with χ(t, u) = E[∂φ^A(t)/∂η^A(u)],
+    removes the inverse of C exactly:
+        Q_new(t) = a [ g² Σ_u χ(t − u) Q(u) + Σ_{s≤0} C(t − s) w(s) Q(s) ].
+    χ, the single site's response (memory term included), is measured by central differences of an impulse in
+    η^A on the A paths. At k = 0, w = 0 and the top eigenvalue is a·g²·Σχ = (g⟨φ′⟩)² < 1 (SCS chaos).
+
+    Args:
+        net, dmft_solution, key, lags, method: as for `solve_two_replica` (uses dt, n, n_samples).
+        eps: size of the impulse for the finite difference (float64: 1e-4 leaves O(eps²) ≈ 1e-8 error).
+    Returns:
+        `OnsetEigenvalue`.
+    """
+    from ._scs import solve_scs
+
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be a neurosyn.Network, got {type(net).__name__}")
+    check_positive("eps", eps, "impulse size")
+    if not float(net.g) > 1:
+        raise ValueError(f"g (coupling strength) must be > 1 (chaotic A and B), valid range (1, inf); got g={float(net.g)}")
+    t0 = time.perf_counter()
+    n, dt, M = method.n, method.dt, method.n_samples
+    lags0, C = _dmft_arrays(dmft_solution, lags)
+    C_grid = _grid_C(C, lags0, dt, n)
+    C_hat = circulant_spectrum(C_grid, n)
+    g = float(net.g)
+    eta = field_from_white(jr.normal(key, (M, n)), g**2 * C_hat)
+    w_mem = HebbianKernel().weights(net, C_grid, dt)
+    # impulse at the start of the second period, on every path; response over the second period
+    e2 = jnp.concatenate([eta, eta, eta[:, :1]], axis=1)
+    kick = jnp.zeros(e2.shape[1]).at[n].set(eps)
+    xp = integrate_single_site(e2 + kick[None, :], w_mem, dt=dt)[:, n : 2 * n]
+    xm = integrate_single_site(e2 - kick[None, :], w_mem, dt=dt)[:, n : 2 * n]
+    chi = jnp.mean(net.phi(xp) - net.phi(xm), axis=0) / (2 * eps)  # χ(τ_j), j = 0 … n−1 (causal)
+    chi = np.array(chi)
+    chi[n // 2 :] = 0.0  # causality: wrapped (negative) lags carry only round-off
+    scs = solve_scs(g, throw=False)
+    z = np.linspace(-10, 10, 4001)
+    wz = np.exp(-0.5 * z**2)
+    wz /= wz.sum()
+    a = float(np.sum(wz / np.cosh(math.sqrt(float(scs.var_x)) * z) ** 2))
+    j = np.arange(n)
+    tj = np.where(j <= n // 2, j, j - n) * dt
+    w = np.where(tj <= 0, dt * float(net.k) / float(net.p) * np.exp(np.minimum(tj, 0.0) / float(net.p)), 0.0)
+    w[0] *= 0.5
+    Cc = np.concatenate([np.asarray(C_grid), np.asarray(C_grid)[1 : (n + 1) // 2][::-1]])
+    diff = (j[:, None] - j[None, :]) % n
+    L = a * (g**2 * chi[diff] + Cc[diff] * w[None, :])
+    vals, vecs = np.linalg.eig(L)
+    i = int(np.argmax(vals.real))
+    mode = vecs[:, i].real
+    mode = mode / mode[np.argmax(np.abs(mode))]
+    order = np.argsort(tj)
+    return OnsetEigenvalue(lam=jnp.asarray(vals[i].real), t=jnp.asarray(tj[order]), mode=jnp.asarray(mode[order]),
+                           a=a, lam_k0=(g * a) ** 2, wall_s=time.perf_counter() - t0)

@@ -12,6 +12,12 @@ from ._find import residual_function as residual_function
 from ._find import residual_jacobian as residual_jacobian
 from ._find import sign_states as sign_states
 from ._find import trajectory_states as trajectory_states
+from ._freeze import PHASES as FREEZE_PHASES
+from ._freeze import FreezeTest as FreezeTest
+from ._freeze import ProtocolTraces as ProtocolTraces
+from ._freeze import freeze_cycles as freeze_cycles
+from ._freeze import freeze_test as freeze_test
+from ._freeze import shuffle_test as shuffle_test
 from ._marginal import MarginalSpectra as MarginalSpectra
 from ._marginal import marginal_spectra as marginal_spectra
 from ._meanfield import Complexity as Complexity
@@ -30,4 +36,6 @@ __all__ = [
     "deduplicate", "find_fixed_points", "fixed_point_complexity", "g0_chi", "g0_chi_c", "g0_eigenvalues", "g0_kc",
     "k_onset", "marginal_spectra", "random_states", "residual_function", "residual_jacobian", "settle",
     "sample_fixed_point_x", "sign_states", "trajectory_states",
+    # freezable chaos in simulation
+    "FREEZE_PHASES", "FreezeTest", "ProtocolTraces", "freeze_cycles", "freeze_test", "shuffle_test",
 ]

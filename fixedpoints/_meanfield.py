@@ -450,6 +450,8 @@ def k_onset(g, *, k_max: float = 40.0) -> float:
     ga = np.asarray(g, dtype=np.float64)
     for gi in np.ravel(ga):
         ns.check_nonnegative("g", gi, "coupling strength")
+    if np.all(ga == 0.0):
+        return g0_kc() if ga.ndim == 0 else np.full(ga.shape, g0_kc())
     g_pos = jnp.asarray(np.where(ga == 0.0, 1.0, ga))
     kernel = jax.vmap(_k_onset_kernel, in_axes=(0, None, None)) if ga.ndim else _k_onset_kernel
     out = np.asarray(kernel(g_pos, jnp.asarray(1.0), jnp.asarray(float(k_max))))

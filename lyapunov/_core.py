@@ -59,7 +59,7 @@ def qr_rows(X):
     def cholqr2(X):
         Q1, L1 = _cholesky_qr(X)
         Q2, L2 = _cholesky_qr(Q1)
-        return Q2, jnp.log(jnp.abs(jnp.diagonal(L1)))
+        return Q2, jnp.log(jnp.abs(jnp.diagonal(L1))) + jnp.log(jnp.abs(jnp.diagonal(L2)))
 
     def householder(X):
         Q, R = jnp.linalg.qr(X.T)

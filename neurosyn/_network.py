@@ -9,6 +9,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
 from jaxtyping import Array, Float
 
 from ._errors import check_finite, check_int, check_nonnegative, check_positive
@@ -47,9 +48,10 @@ class Network(eqx.Module):
             value = getattr(self, name)
             if not isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
                 check(name, value, meaning)
-            elif not isinstance(value, jax.core.Tracer):
-                for v in jnp.ravel(value):
-                    check(name, v, meaning)
+            elif not isinstance(value, jax.core.Tracer):  # e.g. per-synapse p [N, N]: check all, report the first bad
+                flat = np.ravel(np.asarray(value))
+                ok = np.isfinite(flat) & {check_positive: flat > 0, check_nonnegative: flat >= 0}.get(check, True)
+                check(name, flat[np.argmin(ok)] if flat.size else 0.0, meaning)
 
 
 def sample_J0(key, N: int, dtype=jnp.float64) -> Float[Array, "N N"]:

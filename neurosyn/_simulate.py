@@ -20,7 +20,7 @@ from jaxtyping import Array, Float
 
 from ._errors import NeurosynWarning, check_choice, check_int, check_nonnegative, check_positive
 from ._field import State, participation_ratio
-from ._integrators import check_method, rk_step
+from ._integrators import check_method, rk_step, stage_offsets
 from ._network import Network, sample_J0
 from ._observables import tau_star as _tau_star
 from ._schedule import Schedule
@@ -109,9 +109,10 @@ class Simulation(eqx.Module):
         return np.where(idx < below.shape[-1], tt[np.minimum(idx, below.shape[-1] - 1)], np.nan)
 
 
-def _init_carry(J0, x0, A0, n_lags, dtype):
+def _init_carry(J0, x0, A0, n_lags, dtype, n_delay=0):
     N = x0.shape[-1]
-    return dict(
+    extra = dict(phi_hist=jnp.zeros((n_delay + 2, N), dtype)) if n_delay else {}  # φ before t = 0 is 0
+    return extra | dict(
         x=x0,
         A=A0,
         J=J0,
@@ -140,7 +141,13 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
         def step(_, xa):
             return rk_step(net, J, *xa, dt, method, plastic, clamp, clamp_value)
 
-        x, A = lax.fori_loop(0, n_sub, step, (x, c["A"]))
+        if "phi_hist" in c:  # delayed rule: carry φ at t − (n_d+1)dt … t (see _delayed_step)
+            x, A, phist = lax.fori_loop(
+                0, n_sub, lambda _, s: _delayed_step(net, J, *s, dt, method, plastic, clamp, clamp_value),
+                (x, c["A"], c["phi_hist"]),
+            )
+        else:
+            x, A = lax.fori_loop(0, n_sub, step, (x, c["A"]))
         phi = net.phi(x)
         xdot = jnp.where(clamp, 0.0, -x + J @ phi + A @ phi)
         x2 = jnp.mean(x**2)
@@ -151,7 +158,7 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
         use = (b >= b_burn) & (b - lag >= b_burn)
         dots = jnp.where(use, hist @ phi / N, 0.0)
         after = b >= b_burn
-        new = dict(
+        new = ({"phi_hist": phist} if "phi_hist" in c else {}) | dict(
             x=x,
             A=A,
             J=J,
@@ -171,6 +178,20 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
         controls[k] for k in ("plastic", "clamp", "clamp_value", "kick", "shuffle")
     )
     return lax.scan(block, carry, xs)
+
+
+def _delayed_step(net, J, x, A, phist, dt, method, plastic, clamp, clamp_value):
+    """One RK step of a delayed rule. ``phist`` [n_d + 2, N] holds φ at t − (n_d+1)dt, …, t with d = n_d·dt.
+
+    Stage offsets 0 and 1 read φ(t − d) and φ(t − d + dt) from the history; offset ½ uses the cubic Lagrange
+    midpoint (−φ₋₁ + 9φ₀ + 9φ₁ − φ₂)/16 around t − d, with error O(dt⁴).
+    """
+    fm1, f0, f1, f2 = phist[0], phist[1], phist[2], phist[3]  # φ at t − d − dt, t − d, t − d + dt, t − d + 2dt
+    mid = (-fm1 + 9.0 * f0 + 9.0 * f1 - f2) / 16.0
+    delayed = [{0.0: f0, 0.5: mid, 1.0: f1}[c] for c in stage_offsets(method)]
+    x_new, A_new = rk_step(net, J, x, A, dt, method, plastic, clamp, clamp_value, phi_delayed=delayed)
+    phist = jnp.concatenate([phist[1:], net.phi(x_new)[None]], axis=0)
+    return x_new, A_new, phist
 
 
 @eqx.filter_jit
@@ -240,7 +261,7 @@ def simulate(
     if n_blocks < 1:
         raise ValueError(f"T={T} must be at least one record stride record.dt={record.dt}")
     if t_burn is None:
-        t_burn = min(max(200.0, 50.0 * float(net.p)), T / 2)
+        t_burn = min(max(200.0, 50.0 * float(jnp.mean(net.p))), T / 2)  # mean p_ij for per-synapse p
     check_nonnegative("t_burn", t_burn, "burn-in time")
     if t_burn >= T:
         raise ValueError(f"t_burn={t_burn} must be < T={T}; lower t_burn or run longer")
@@ -254,6 +275,13 @@ def simulate(
     # block b is recorded at time (b + 1)·record.dt; average the records at times ≥ t_burn
     b_burn = max(0, int(math.ceil(t_burn / record.dt - 1e-9)) - 1)
 
+    n_delay = 0
+    if net.rule.delay() > 0:  # delayed rule: d = n_delay·dt, n_delay ≥ 2 (for the RK midpoint interpolation)
+        n_delay = int(round(net.rule.delay() / dt))
+        if n_delay < 2 or abs(n_delay * dt - net.rule.delay()) > 1e-9 * net.rule.delay():
+            raise ValueError(
+                f"the rule's delay d={net.rule.delay()} must be a multiple of dt={dt} with d >= 2*dt; lower dt"
+            )
     net_d = eqx.tree_at(lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dtype) for v in (net.g, net.k, net.p)))
 
     def init(key, J0_, x0_, A0_):
@@ -262,7 +290,7 @@ def simulate(
         J0_ = (sample_J0(key_J, net.N) if J0_ is None else J0_).astype(dtype)
         x0_ = (jr.normal(key_x0, (net.N,)) if x0_ is None else x0_).astype(dtype)
         A0_ = jnp.zeros((net.N, net.N), dtype) if A0_ is None else A0_.astype(dtype)
-        return _init_carry(net_d.g * J0_, x0_, A0_, n_lags, dtype), key_ev
+        return _init_carry(net_d.g * J0_, x0_, A0_, n_lags, dtype, n_delay), key_ev
 
     given = [None if a is None else jnp.asarray(a) for a in (J0, x0, A0)]
     for name, a, nd in zip(("J0", "x0", "A0"), given, (2, 1, 2), strict=True):

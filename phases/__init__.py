@@ -23,7 +23,23 @@ from ._sweep import status_counts as status_counts
 from ._sweep import sweep as sweep
 
 __all__ = [
-    "MARKERS", "PHASE_NAMES", "STATUS_CODES", "BothPoint", "CheckpointError", "Grid", "SimulationPoint",
-    "TheoryPoint", "boundaries", "label_phase", "masked", "parse_axis", "plot_lyapunov_map",
-    "plot_phase_diagram", "point_seed", "read_checkpoint", "save_figure", "status_counts", "sweep",
+    "MARKERS",
+    "PHASE_NAMES",
+    "STATUS_CODES",
+    "BothPoint",
+    "CheckpointError",
+    "Grid",
+    "SimulationPoint",
+    "TheoryPoint",
+    "boundaries",
+    "label_phase",
+    "masked",
+    "parse_axis",
+    "plot_lyapunov_map",
+    "plot_phase_diagram",
+    "point_seed",
+    "read_checkpoint",
+    "save_figure",
+    "status_counts",
+    "sweep",
 ]

@@ -1,4 +1,4 @@
-"""`neurosyn phase-diagram`: the (g, k) phase diagram from theory, simulation or both, with resume and Dask."""
+"""`neurosyn phase-diagram`: the (g, k) phase diagram by theory, simulation or both; resumable, Dask-ready."""
 
 from __future__ import annotations
 
@@ -11,26 +11,51 @@ import typer
 from ._cliutil import emit, fail, fmt, out_path
 
 
-class Method(str, enum.Enum):
+class Method(enum.StrEnum):
     theory = "theory"
     simulation = "simulation"
     both = "both"
 
 
-class Preset(str, enum.Enum):
+class Preset(enum.StrEnum):
     quick = "quick"
     paper = "paper"
 
 
 # Values used where an option is not given. "quick" is the README's first command: a coarse Fig. 1b in a
-# few minutes on a laptop CPU. "paper" is the grid of Fig. 5a (hours to days with simulation; use --scheduler).
+# few minutes on a laptop CPU. "paper" is the grid of Fig. 5a (hours to days with simulation: use
+# --scheduler).
 PRESETS = {
-    None: dict(g="0:3.3:34", k="-1:3:41", N=200, networks=4, T=850.0, out="phase_diagram.nc",
-               plot="phase_diagram.png", dmft=True),
-    "quick": dict(g="0:3.2:17", k="-1:2.4:18", N=100, networks=2, T=400.0, out="phase_diagram.nc",
-                  plot="phase_diagram.png", dmft=False),
-    "paper": dict(g="0:3.3:34", k="-1:3:41", N=4000, networks=200, T=850.0, out="phase_diagram.nc",
-                  plot="phase_diagram.png", dmft=True),
+    None: dict(
+        g="0:3.3:34",
+        k="-1:3:41",
+        N=200,
+        networks=4,
+        T=850.0,
+        out="phase_diagram.nc",
+        plot="phase_diagram.png",
+        dmft=False,
+    ),
+    "quick": dict(
+        g="0:3:13",
+        k="-1:2.5:15",
+        N=100,
+        networks=2,
+        T=400.0,
+        out="phase_diagram.nc",
+        plot="phase_diagram.png",
+        dmft=False,
+    ),
+    "paper": dict(
+        g="0:3.3:34",
+        k="-1:3:41",
+        N=4000,
+        networks=200,
+        T=850.0,
+        out="phase_diagram.nc",
+        plot="phase_diagram.png",
+        dmft=True,
+    ),
 }
 
 
@@ -43,24 +68,37 @@ def phase_diagram_cmd(
     k: Annotated[str | None, typer.Option(help="k axis: start:stop:num or a,b,c [default -1:3:41]")] = None,
     p: Annotated[float, typer.Option(help="synaptic time constant p (one slice)")] = 2.5,
     method: Annotated[Method, typer.Option(help="theory, simulation or both")] = Method.theory,
-    preset: Annotated[Preset | None, typer.Option(help="quick: small diagram in minutes; paper: Fig. 5a grid")] = None,
-    out: Annotated[str | None, typer.Option(help="NetCDF output, also the checkpoint [phase_diagram.nc]")] = None,
+    preset: Annotated[
+        Preset | None, typer.Option(help="quick: small diagram in minutes; paper: Fig. 5a grid")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="NetCDF output, also the checkpoint [phase_diagram.nc]")
+    ] = None,
     plot: Annotated[str | None, typer.Option(help="figure path (PNG; a PDF is written next to it)")] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="skip the figure")] = False,
-    resume: Annotated[bool, typer.Option(help="continue from --out: compute only missing and failed points")] = False,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    resume: Annotated[
+        bool, typer.Option(help="continue from --out: compute only missing and failed points")
+    ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")
+    ] = None,
     workers: Annotated[int, typer.Option(help="local spawned worker processes (0 = in-process)")] = 0,
     connect_timeout: Annotated[float, typer.Option(help="seconds to wait for the Dask scheduler")] = 10.0,
     N: Annotated[int | None, typer.Option("--N", help="simulation: neurons per network")] = None,
     networks: Annotated[int | None, typer.Option(help="simulation: networks per point (vmapped)")] = None,
     T: Annotated[float | None, typer.Option("--T", help="simulation: run length (kick at 250)")] = None,
-    dmft: Annotated[bool | None, typer.Option("--dmft/--no-dmft", help="theory: solve the DMFT at each point")] = None,
+    dmft: Annotated[
+        bool | None,
+        typer.Option(
+            "--dmft/--no-dmft", help="theory: also solve the DMFT (τ*, C(0), PR_A; ~20 s per dynamic point)"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="global seed; per-point seeds are hashed from it and (g, k)")] = 0,
     chunk: Annotated[int | None, typer.Option(help="points per task and checkpoint [one g column]")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
-    """Compute the (g, k) phase diagram at fixed p (Fig. 1b theory, Fig. 5a simulation) into NetCDF and a figure."""
+    """Compute the (g, k) phase diagram at fixed p (Fig. 1b theory, Fig. 5a simulation), data and figure."""
     import numpy as np
 
     import phases
@@ -82,21 +120,39 @@ def phase_diagram_cmd(
         ns.check_positive("p", p, "synaptic time constant")
         grid = phases.Grid(g=g_spec, k=k_spec)
         if grid.axes["g"].min() < 0:
-            raise ValueError(f"g (coupling strength) must be >= 0, valid range [0, inf); got g axis {g_spec!r}")
+            raise ValueError(
+                f"g (coupling strength) must be >= 0, valid range [0, inf); got g axis {g_spec!r}"
+            )
         theory = TheoryPoint(p=p, dmft=dmft_)
         if method is not Method.theory:
             ns.check_int("N", N_, "neurons per network", minimum=2)
             ns.check_int("networks", networks_, "networks per point", minimum=1)
             ns.check_positive("T", T_, "run length")
             if T_ <= 250.0:
-                raise ValueError(f"T (run length) must be > 250 (the kick time), valid range (250, inf); got T={T_}")
+                raise ValueError(
+                    f"T (run length) must be > 250 (the kick time), valid range (250, inf); got T={T_}"
+                )
             simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_)
-        fn = {Method.theory: lambda: theory, Method.simulation: lambda: simulation,
-              Method.both: lambda: BothPoint(theory, simulation)}[method]()
+        fn = {
+            Method.theory: lambda: theory,
+            Method.simulation: lambda: simulation,
+            Method.both: lambda: BothPoint(theory, simulation),
+        }[method]()
         path = out_path(out_)
         params = dict(method=method.value, preset=preset.value if preset else None, p=p)
-        ds = phases.sweep(fn, grid, out=path, seed=seed, resume=resume, scheduler=scheduler, workers=workers,
-                          chunk=chunk, progress=not (quiet or json_), params=params, connect_timeout=connect_timeout)
+        ds = phases.sweep(
+            fn,
+            grid,
+            out=path,
+            seed=seed,
+            resume=resume,
+            scheduler=scheduler,
+            workers=workers,
+            chunk=chunk,
+            progress=not (quiet or json_),
+            params=params,
+            connect_timeout=connect_timeout,
+        )
     except (ValueError, ConnectionError, phases.CheckpointError) as err:
         fail(str(err))
     wall = time.perf_counter() - t0
@@ -105,8 +161,15 @@ def phase_diagram_cmd(
     if plot_ and counts["ok"] + counts["not_converged"] > 0:
         figures = [str(f) for f in save_figure(ds, out_path(plot_))]
     result = dict(
-        params=dict(g=g_spec, k=k_spec, p=p, method=method.value, preset=preset.value if preset else None, seed=seed,
-                    **({"N": N_, "networks": networks_, "T": T_} if method is not Method.theory else {"dmft": dmft_})),
+        params=dict(
+            g=g_spec,
+            k=k_spec,
+            p=p,
+            method=method.value,
+            preset=preset.value if preset else None,
+            seed=seed,
+            **({"N": N_, "networks": networks_, "T": T_} if method is not Method.theory else {"dmft": dmft_}),
+        ),
         n_points=int(grid.size),
         status=counts,
         out=str(path),
@@ -122,10 +185,9 @@ def phase_diagram_cmd(
     if "phase" in ds:
         ph = ds["phase"].values
         found = {PHASE_NAMES[int(c)]: int(np.sum(ph == c)) for c in np.unique(ph[np.isfinite(ph)])}
-        result["phases"] = found
-        n_fp = int(np.nansum(ds["fixed_points"].values == 1))
-        result["phases"][PHASE_NAMES[6]] = n_fp
         lines += [f"  {name:<40s} {n} points" for name, n in found.items()]
+        n_fp = int(np.nansum(ds["fixed_points"].values == 1))
+        result["phases"] = {**found, PHASE_NAMES[6]: n_fp}
         lines.append(f"  {PHASE_NAMES[6]:<40s} {n_fp} points (overlay)")
     if "lambda_max_sim" in ds:
         lam = phases.masked(ds, "lambda_max_sim").values

@@ -21,8 +21,12 @@ def spectrum_cmd(
     N: Annotated[int, typer.Option("--N", help="number of neurons (2N x 2N dense eigensolve)")] = 400,
     T: Annotated[float, typer.Option("--T", help="run length")] = 200.0,
     dt: Annotated[float, typer.Option(help="integration step (RK4, float64)")] = 0.1,
-    t_burn: Annotated[float | None, typer.Option(help="burn-in before x is sampled [default min(max(200,50p),T/2)]")] = None,
-    sample_dt: Annotated[float, typer.Option(help="time between x snapshots (all N units) for the theory")] = 1.0,
+    t_burn: Annotated[
+        float | None, typer.Option(help="burn-in before x is sampled [default min(max(200,50p),T/2)]")
+    ] = None,
+    sample_dt: Annotated[
+        float, typer.Option(help="time between x snapshots (all N units) for the theory")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
     n_grid: Annotated[int, typer.Option(help="grid points per side for the Eq. 21 support")] = 401,
     edge_c: Annotated[float, typer.Option(help="outlier tolerance c/sqrt(N) beyond the support edge")] = 3.0,
@@ -41,14 +45,25 @@ def spectrum_cmd(
     import neurosyn as ns
     import spectra
 
-    params = dict(g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, sample_dt=sample_dt, n_grid=n_grid, edge_c=edge_c)
+    params = dict(
+        g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, sample_dt=sample_dt, n_grid=n_grid, edge_c=edge_c
+    )
     try:
         ns.check_positive("sample_dt", sample_dt, "time between x snapshots")
         net = ns.Network(N=N, g=g, k=k, p=p)
         t0 = time.perf_counter()
         record = ns.Record(dt=round(sample_dt / dt) * dt, units=tuple(range(N)), tau_max=0.0)
-        sim = ns.simulate(net, T, key=jr.key(seed), dt=dt, method="rk4", dtype="float64", t_burn=t_burn,
-                          record=record, progress=not quiet and not json_)
+        sim = ns.simulate(
+            net,
+            T,
+            key=jr.key(seed),
+            dt=dt,
+            method="rk4",
+            dtype="float64",
+            t_burn=t_burn,
+            record=record,
+            progress=not quiet and not json_,
+        )
         if not bool(sim.converged):
             fail(f"the simulation became non-finite at g={g}, k={k}, p={p}; reduce dt")
         spec = spectra.jacobian_spectrum(net, sim.J, sim.state)

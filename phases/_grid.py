@@ -38,7 +38,9 @@ def parse_axis(name: str, spec) -> np.ndarray:
             try:
                 num = int(parts[2])
             except ValueError:
-                raise ValueError(f"grid axis {name}={spec!r}: num must be an integer >= 1, got {parts[2]!r}") from None
+                raise ValueError(
+                    f"grid axis {name}={spec!r}: num must be an integer >= 1, got {parts[2]!r}"
+                ) from None
             if num < 1:
                 raise ValueError(f"grid axis {name}={spec!r}: num must be an integer >= 1, got {num}")
             if num > 1 and start == stop:
@@ -57,7 +59,9 @@ def parse_axis(name: str, spec) -> np.ndarray:
         except (TypeError, ValueError):
             raise ValueError(f"grid axis {name}={spec!r} must be numbers") from None
         if values.ndim != 1 or values.size == 0:
-            raise ValueError(f"grid axis {name} must be a non-empty 1-d list of numbers, got shape {values.shape}")
+            raise ValueError(
+                f"grid axis {name} must be a non-empty 1-d list of numbers, got shape {values.shape}"
+            )
     values = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(values)):
         raise ValueError(f"grid axis {name}={spec!r} contains a non-finite value: {values.tolist()}")
@@ -108,8 +112,8 @@ class Grid:
 def point_seed(seed: int, point: Mapping[str, float]) -> int:
     """Deterministic 63-bit seed of one grid point: a hash of the global seed and the point's parameters.
 
-    Independent of the grid it sits in, of the chunking and of the execution order, so a resumed or distributed
-    run draws exactly the random numbers of an uninterrupted local one.
+    Independent of the grid it sits in, of the chunking and of the execution order, so a resumed or
+    distributed run draws exactly the random numbers of an uninterrupted local one.
     """
     text = json.dumps({"seed": int(seed), "point": {n: repr(float(v)) for n, v in sorted(point.items())}})
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") >> 1

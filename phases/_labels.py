@@ -30,14 +30,22 @@ MARKERS = {
 DYNAMIC = (1, 2, 3, 4, 7, 8)
 
 
-def label_phase(g: float, k: float, *, k_crit=math.nan, k_semifreezable=math.nan, k_freezable=math.nan,
-                k_onset=math.nan, k_zero_tol: float = 1e-12) -> tuple[int, int]:
+def label_phase(
+    g: float,
+    k: float,
+    *,
+    k_crit=math.nan,
+    k_semifreezable=math.nan,
+    k_freezable=math.nan,
+    k_onset=math.nan,
+    k_zero_tol: float = 1e-12,
+) -> tuple[int, int]:
     """The phase code (1–5, 7, 8 for (i)–(v), (vii), (viii)) and the fixed-point flag (1 inside (vi)).
 
     Rules (model.md §4.7): for g ≤ 1 (the trivial fixed point is stable; g = 1 is the critical line and is put
-    on this side) the point is (iv) if k > k_crit(g), else (v). For g > 1: (i) if k = 0, (iii) if k < 0, and for
-    k > 0 (ii) below k_semifreezable(g), (vii) between the lines, (viii) at or above k_freezable(g). Independently,
-    (vi) holds where k ≥ k_onset(g), the onset of stable nonzero fixed points (NaN = no onset).
+    on this side) the point is (iv) if k > k_crit(g), else (v). For g > 1: (i) if k = 0, (iii) if k < 0, and
+    for k > 0 (ii) below k_semifreezable(g), (vii) between the lines, (viii) at or above k_freezable(g).
+    Independently, (vi) holds where k ≥ k_onset(g), the onset of stable nonzero fixed points (NaN = no onset).
     A NaN boundary that the rule needs raises `ValueError`, naming it.
     """
     fp = int(math.isfinite(k_onset) and k >= k_onset)

@@ -45,9 +45,19 @@ def _hatch(ax, ds, mask, hatch, color, label=None, alpha=0.0):
 
     ge, ke = _edges(ds["g"].values), _edges(ds["k"].values)
     mpl.rcParams["hatch.linewidth"] = 0.6
-    ax.pcolor(ge, ke, np.ma.masked_where(~mask, np.ones(mask.shape)), hatch=hatch, alpha=alpha,
-              cmap=mpl.colors.ListedColormap([color]), edgecolor=color, linewidth=0.0, shading="flat",
-              label=label, zorder=3)
+    ax.pcolor(
+        ge,
+        ke,
+        np.ma.masked_where(~mask, np.ones(mask.shape)),
+        hatch=hatch,
+        alpha=alpha,
+        cmap=mpl.colors.ListedColormap([color]),
+        edgecolor=color,
+        linewidth=0.0,
+        shading="flat",
+        label=label,
+        zorder=3,
+    )
 
 
 def _column(ds, name):
@@ -63,8 +73,12 @@ def _column(ds, name):
 def _boundaries(ax, ds, *, color="k", lw=1.2):
     g = ds["g"].values
     ax.axvline(1.0, color=color, lw=lw, ls="-", zorder=4)
-    for name, style, where in (("k_crit", "-", g <= 1), ("k_semifreezable", "-", g > 1),
-                               ("k_freezable", "-", g > 1), ("k_onset", "--", np.ones_like(g, bool))):
+    for name, style, where in (
+        ("k_crit", "-", g <= 1),
+        ("k_semifreezable", "-", g > 1),
+        ("k_freezable", "-", g > 1),
+        ("k_onset", "--", np.ones_like(g, bool)),
+    ):
         col = _column(ds, name)
         if col is not None and np.any(np.isfinite(col[where])):
             ax.plot(g[where], col[where], color=color, lw=lw, ls=style, zorder=4)
@@ -91,8 +105,16 @@ def plot_phase_diagram(ds, ax=None, *, markers: bool = True, legend: bool = True
     bad = _bad(ds) | ~np.isfinite(phase)
     idx = np.where(bad, np.nan, np.searchsorted(codes, np.nan_to_num(phase, nan=codes[0])))
     cmap = mpl.colors.ListedColormap([PHASE_COLORS[c] for c in codes])
-    ax.pcolormesh(_edges(ds["g"].values), _edges(ds["k"].values), np.ma.masked_invalid(idx), cmap=cmap,
-                  vmin=-0.5, vmax=len(codes) - 0.5, shading="flat", zorder=1)
+    ax.pcolormesh(
+        _edges(ds["g"].values),
+        _edges(ds["k"].values),
+        np.ma.masked_invalid(idx),
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=len(codes) - 0.5,
+        shading="flat",
+        zorder=1,
+    )
     if "fixed_points" in ds:
         fp = ds["fixed_points"].transpose("k", "g").values == 1
         _hatch(ax, ds, fp & ~bad, "//", "0.25", alpha=0.15)
@@ -133,8 +155,16 @@ def plot_lyapunov_map(ds, ax=None, *, vmax: float = 0.25, settle_fraction: float
     quiet = ds["frac_quiescent"].transpose("k", "g").values >= 1.0
     fixed = ds["frac_fixed_points"].transpose("k", "g").values >= settle_fraction
     shown = np.ma.masked_where(bad | quiet, lam)
-    mesh = ax.pcolormesh(_edges(ds["g"].values), _edges(ds["k"].values), shown, cmap="inferno", vmin=0.0,
-                         vmax=vmax, shading="flat", zorder=1)
+    mesh = ax.pcolormesh(
+        _edges(ds["g"].values),
+        _edges(ds["k"].values),
+        shown,
+        cmap="inferno",
+        vmin=0.0,
+        vmax=vmax,
+        shading="flat",
+        zorder=1,
+    )
     plt.colorbar(mesh, ax=ax, label=r"$\lambda_{\max}$", extend="both")
     _hatch(ax, ds, fixed & ~bad & ~quiet, "//", "0.9", alpha=0.0)
     _hatch(ax, ds, bad & ~quiet, "xx", "0.5", alpha=0.5)
@@ -157,16 +187,18 @@ def save_figure(ds, path, *, method: str | None = None) -> list[Path]:
 
     Returns the written paths. With both theory and simulation variables the figure has two panels.
     """
-    import matplotlib
+    import matplotlib as mpl
 
-    matplotlib.use("Agg", force=False)
+    mpl.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     theory = "phase" in ds
     sim = "lambda_max_sim" in ds
     if not (theory or sim):
-        raise ValueError(f"dataset has neither theory ('phase') nor simulation ('lambda_max_sim') results; "
-                         f"variables: {sorted(ds.data_vars)}")
+        raise ValueError(
+            f"dataset has neither theory ('phase') nor simulation ('lambda_max_sim') results; "
+            f"variables: {sorted(ds.data_vars)}"
+        )
     n = int(theory) + int(sim)
     fig, axes = plt.subplots(1, n, figsize=(7.2 * n, 4.8), squeeze=False)
     i = 0

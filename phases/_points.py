@@ -1,4 +1,4 @@
-"""Point functions of the phase diagram: theory (DMFT lines, labels, observables) and simulation (λ_max, settling).
+"""Point functions of the phase diagram: theory (lines, labels, DMFT) and simulation (λ_max, settling).
 
 Each is a frozen dataclass, so its settings are part of a sweep's identity, and picklable for spawned or Dask
 workers. Boundaries depend on g (and p) only: they are computed once per g column and cached per process.
@@ -19,7 +19,9 @@ def _api(pkg: str, name: str):
     mod = importlib.import_module(pkg)
     fn = getattr(mod, name, None)
     if fn is None:
-        raise NotImplementedError(f"{pkg}.{name} is not available in this checkout (needed by the phase diagram)")
+        raise NotImplementedError(
+            f"{pkg}.{name} is not available in this checkout (needed by the phase diagram)"
+        )
     return fn
 
 
@@ -40,8 +42,8 @@ def _value(res, name: str) -> float:
 def boundaries(g: float, p: float) -> dict[str, float]:
     """The phase lines that cross the column at this g, at synaptic time constant p (NaN where absent).
 
-    k_crit(g) for g ≤ 1 (first-order line, §4.3; its exact ends k_crit(0) = 2.0170 and k_crit(1) = 1 are used at
-    g = 0 and g = 1, `dmft.k_crit` in between, with its default key); the nonfreezable →
+    k_crit(g) for g ≤ 1 (first-order line, §4.3; its exact ends k_crit(0) = 2.0170 and k_crit(1) = 1 are used
+    at g = 0 and g = 1, `dmft.k_crit` in between, with its default key); the nonfreezable →
     semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
     k_onset(g) (§7.4, independent of p; NaN where no onset in range).
     """
@@ -52,27 +54,35 @@ def boundaries(g: float, p: float) -> dict[str, float]:
         out["k_crit"] = _value(_api("dmft", "k_crit")(g), "k_crit")
     elif g == 1.0:
         out["k_crit"] = 1.0
-    else:
-        out["k_semifreezable"] = _value(_api("dmft", "k_semifreezable")(g, p), "k_semifreezable")
-        out["k_freezable"] = _value(_api("dmft", "k_freezable")(g, p), "k_freezable")
+    else:  # a missing line only fails the points that need it (k > 0), with the reason
+        for name in ("k_semifreezable", "k_freezable"):
+            try:
+                out[name] = _value(_api("dmft", name)(g, p), name)
+            except Exception as err:
+                _REASONS[(name, g, p)] = f"{type(err).__name__}: {err}"
     out["k_onset"] = _finite_or_nan(_api("fixedpoints", "k_onset")(g))
     return out
+
+
+_REASONS: dict = {}  # why a cached boundary is NaN, per (name, g, p), for the points' failure messages
 
 
 @dataclasses.dataclass(frozen=True)
 class TheoryPoint:
     """Theory at one (g, k): phase label, the lines through its column, and DMFT observables.
 
-    Returns phase (1–5, 7, 8 for (i)–(v), (vii), (viii)), fixed_points (1 in region (vi)), the four boundaries,
-    log2_n_fp ((1/N) log₂ N_FP of the dominant branch; 0 where no stable fixed point exists), and with
-    ``dmft=True`` in dynamic phases C0, tau_star and pr_A from the stationary DMFT (C0 = 0 in (v)); at k = 0 and
-    g > 1 also lambda_max_dmft. A non-converged DMFT solve gives status "not_converged" with its message.
+    Returns phase (1–5, 7, 8 for (i)–(v), (vii), (viii)), fixed_points (1 in region (vi)), the four
+    boundaries, log2_n_fp ((1/N) log₂ N_FP of the dominant branch; 0 where no stable fixed point exists), and
+    with ``dmft=True`` in dynamic phases C0, tau_star and pr_A from the stationary DMFT (C0 = 0 in (v)); at
+    k = 0 and g > 1 also lambda_max_dmft. A non-converged DMFT solve gives status "not_converged" with its
+    message.
     Attributes:
         p: synaptic time constant (overridden by a ``p`` grid axis).
-        dmft: solve the DMFT at every dynamic point (about 20 s each on one CPU core); False stores the labels,
-            lines and counts only.
+        dmft: solve the DMFT at every dynamic point (about 20 s each on one CPU core); False stores the
+            labels, lines and counts only.
         count: compute log2_n_fp.
-        dmft_samples: single sites per DMFT iteration (``dmft.Stationary.n_samples``); the key is the point seed.
+        dmft_samples: single sites per DMFT iteration (``dmft.Stationary.n_samples``); the DMFT key is the
+            point seed.
     """
 
     p: float = 2.5
@@ -84,7 +94,11 @@ class TheoryPoint:
         g, k = float(point["g"]), float(point["k"])
         p = float(point.get("p", self.p))
         lines = boundaries(g, p)
-        phase, fp = label_phase(g, k, **lines)
+        try:
+            phase, fp = label_phase(g, k, **lines)
+        except ValueError as err:
+            why = [r for (name, g_, p_), r in _REASONS.items() if (g_, p_) == (g, p) and name in str(err)]
+            raise ValueError(f"{err}{' because ' + why[0] if why else ''}") from None
         out = {"phase": phase, "fixed_points": fp, **lines}
         status, messages = "ok", []
         if self.count:
@@ -118,8 +132,9 @@ def _dmft_observables(g: float, k: float, p: float, seed: int, n_samples: int) -
     import neurosyn as ns
 
     Stationary = _api("dmft", "Stationary")
-    sol = _api("dmft", "solve_dmft")(ns.Network(N=1, g=g, k=k, p=p), Stationary(n_samples=n_samples),
-                                      key=jr.key(seed), throw=False)
+    sol = _api("dmft", "solve_dmft")(
+        ns.Network(N=1, g=g, k=k, p=p), Stationary(n_samples=n_samples), key=jr.key(seed), throw=False
+    )
     ok = bool(sol.converged)
     return {
         "C0": _finite_or_nan(sol.C0),
@@ -136,12 +151,12 @@ class SimulationPoint:
     """Finite-N simulation at one (g, k): a vmapped batch of ``networks`` networks of ``N`` units.
 
     Returns lambda_max_sim (mean over the networks that stay dynamic) and its standard error, frac_quiescent
-    (‖x‖/√N < 1e-3 at the end), frac_fixed_points (‖ẋ‖/√N < 1e-6 and |PR_A − 1| < 1e-4 at the end, model.md §6.1),
-    C0_sim. For g < 1 (and ``deform``) the states are prepared by deformation from g = 1.4.
+    (‖x‖/√N < 1e-3 at the end), frac_fixed_points (‖ẋ‖/√N < 1e-6 and |PR_A − 1| < 1e-4 at the end,
+    model.md §6.1), C0_sim. For g < 1 (and ``deform``) the states are prepared by deformation from g = 1.4.
     Assumptions: perturbation method of model.md §6.1: kick of norm ``kick`` to x at ``t_kick``, ``t_align``
     discarded, then two-trajectory renormalisation until ``T`` (`lyapunov.lambda_max_perturbation`). The
-    settling criteria are read from a reference run with the same key and initial state. λ_max is the mean over
-    all finite networks (those that settled or went quiescent included); its error is the standard error
+    settling criteria are read from a reference run with the same key and initial state. λ_max is the mean
+    over all finite networks (those that settled or went quiescent included); its error is the standard error
     across networks.
     """
 
@@ -157,7 +172,9 @@ class SimulationPoint:
     deform: bool = True
 
     def __call__(self, point, *, seed):
-        return _simulate_point(self, float(point["g"]), float(point["k"]), float(point.get("p", self.p)), seed)
+        return _simulate_point(
+            self, float(point["g"]), float(point["k"]), float(point.get("p", self.p)), seed
+        )
 
 
 def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: int) -> dict:
@@ -177,17 +194,38 @@ def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: in
         state, J0 = ns.deform(net, key=key_def, dt=cfg.dt, dtype=cfg.dtype, n_networks=n)
         x0, A0 = state.x, state.A
     # same key and same (x0, A0, J0): this reference run is the reference trajectory of the λ_max pair
-    sim = ns.simulate(net, cfg.T, key=key_run, dt=cfg.dt, dtype=cfg.dtype, n_networks=n, x0=x0, A0=A0, J0=J0,
-                      record=ns.Record(dt=cfg.dt * max(1, round(1.0 / cfg.dt)), units=(), tau_max=0.0),
-                      t_burn=cfg.t_kick)
+    sim = ns.simulate(
+        net,
+        cfg.T,
+        key=key_run,
+        dt=cfg.dt,
+        dtype=cfg.dtype,
+        n_networks=n,
+        x0=x0,
+        A0=A0,
+        J0=J0,
+        record=ns.Record(dt=cfg.dt * max(1, round(1.0 / cfg.dt)), units=(), tau_max=0.0),
+        t_burn=cfg.t_kick,
+    )
     # one network at a time with the keys a batch would use (jr.split(key, n)[i]): the same (J, x0) as the
     # batched reference run; one compile, shared by all networks of all points with this N
     keys = jr.split(key_run, n)
     pick = lambda a, i: None if a is None else a[i]
     runs = [
-        lambda_max_perturbation(net, key=keys[i], T=cfg.T - cfg.t_kick - cfg.t_align, t_kick=cfg.t_kick,
-                                size=cfg.kick, t_align=cfg.t_align, dt=cfg.dt, dtype=cfg.dtype,
-                                x0=pick(x0, i), A0=pick(A0, i), J0=pick(J0, i), throw=False)
+        lambda_max_perturbation(
+            net,
+            key=keys[i],
+            T=cfg.T - cfg.t_kick - cfg.t_align,
+            t_kick=cfg.t_kick,
+            size=cfg.kick,
+            t_align=cfg.t_align,
+            dt=cfg.dt,
+            dtype=cfg.dtype,
+            x0=pick(x0, i),
+            A0=pick(A0, i),
+            J0=pick(J0, i),
+            throw=False,
+        )
         for i in range(n)
     ]
     lam = np.array([float(r.lambda_max) for r in runs])
@@ -196,8 +234,13 @@ def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: in
     quiescent = np.asarray(sim.quiescent(1e-3))
     settled = np.asarray(sim.settled(1e-6)) & (np.abs(np.asarray(sim.pr_A[:, -1]) - 1.0) < 1e-4) & ~quiescent
     lam_ok = lam[finite]
-    err = (float(np.std(lam_ok, ddof=1) / np.sqrt(lam_ok.size)) if lam_ok.size > 1
-           else float(lam_err[finite][0]) if lam_ok.size else math.nan)
+    err = (
+        float(np.std(lam_ok, ddof=1) / np.sqrt(lam_ok.size))
+        if lam_ok.size > 1
+        else float(lam_err[finite][0])
+        if lam_ok.size
+        else math.nan
+    )
     out = {
         "lambda_max_sim": float(np.mean(lam_ok)) if lam_ok.size else math.nan,
         "lambda_max_sim_err": err,

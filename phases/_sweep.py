@@ -4,9 +4,9 @@ A point function is any picklable callable ``fn(point: dict[str, float], *, seed
 scalar outputs by name and may add ``"status"`` (``"ok"``, ``"not_converged"`` or ``"failed"``) and a
 ``"message"``. An exception inside it marks that point ``failed`` (with the message) and the sweep goes on.
 
-Storage is one NetCDF file (xarray, h5netcdf): one float64 variable per output over the grid axes, NaN where not
-computed, plus ``status`` (int8 flags: 0 pending, 1 ok, 2 not_converged, 3 failed), ``message``, ``seed`` and
-``wall_s``. Failed points stay in the file as data. The file is the checkpoint: it is rewritten atomically
+Storage is one NetCDF file (xarray, h5netcdf): one float64 variable per output over the grid axes, NaN where
+not computed, plus ``status`` (int8 flags: 0 pending, 1 ok, 2 not_converged, 3 failed), ``message``, ``seed``
+and ``wall_s``. Failed points stay in the file as data. The file is the checkpoint: it is rewritten atomically
 (temporary file, then rename) after each completed chunk, so a killed run leaves the last complete checkpoint.
 """
 
@@ -36,7 +36,7 @@ _RESERVED = ("status", "message", "seed", "wall_s")
 
 
 class CheckpointError(ns.NeurosynError):
-    """A checkpoint file is unreadable or belongs to a different sweep (grid, parameters, seed or function)."""
+    """A checkpoint is unreadable or belongs to a different sweep (grid, parameters, seed or function)."""
 
 
 def _fn_name(fn) -> str:
@@ -60,7 +60,7 @@ def _signature(grid: Grid, fn_name: str, params_json: str, seed: int) -> str:
 
 
 def run_chunk(fn, items):
-    """Evaluate ``fn`` on ``items`` = [(flat index, point, seed), ...]; runs in whichever process gets the chunk.
+    """Evaluate ``fn`` on ``items`` = [(flat index, point, seed), ...], in whichever process gets the chunk.
 
     Returns [(flat index, status code, message, {name: float}, wall seconds), ...]. Exceptions become
     ``failed`` points. ``fn`` may be a cloudpickle blob (local process pool).
@@ -76,7 +76,9 @@ def run_chunk(fn, items):
             res = dict(fn(dict(point), seed=int(seed)))
             status = res.pop("status", "ok")
             if status not in STATUS_CODES or status == "pending":
-                raise ValueError(f"point function returned status={status!r}; valid: ok, not_converged, failed")
+                raise ValueError(
+                    f"point function returned status={status!r}; valid: ok, not_converged, failed"
+                )
             message = str(res.pop("message", ""))
             values = {}
             for name, v in res.items():
@@ -121,14 +123,22 @@ class _Store:
             {name: (dims, arr) for name, arr in sorted(self.data.items())},
             coords=dict(self.grid.axes),
         )
-        ds["status"] = (dims, self.status, {
-            "flag_values": np.array(list(STATUS_CODES.values()), np.int8),
-            "flag_meanings": " ".join(STATUS_CODES),
-            "long_name": "per-point status; failed and not_converged points are kept, their outputs NaN or flagged",
-        })
+        ds["status"] = (
+            dims,
+            self.status,
+            {
+                "flag_values": np.array(list(STATUS_CODES.values()), np.int8),
+                "flag_meanings": " ".join(STATUS_CODES),
+                "long_name": "per-point status; failed and not_converged points are kept (NaN or flagged)",
+            },
+        )
         ds["message"] = (dims, self.message.astype(str))
         ds["seed"] = (dims, self.seed, {"long_name": "per-point seed = hash(global seed, point parameters)"})
-        ds["wall_s"] = (dims, self.wall, {"long_name": "wall time of the point (diagnostic, not reproducible)"})
+        ds["wall_s"] = (
+            dims,
+            self.wall,
+            {"long_name": "wall time of the point (diagnostic, not reproducible)"},
+        )
         ds.attrs.update(attrs)
         ds.attrs.update({f"n_{name}": n for name, n in counts.items()})
         ds.attrs["complete"] = int(counts["pending"] == 0)
@@ -164,11 +174,14 @@ def read_checkpoint(path) -> object:
             ds = ds.load()
     except Exception as err:
         raise CheckpointError(
-            f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); delete it or choose another --out"
+            f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); "
+            "delete it or choose another --out"
         ) from err
     missing = [v for v in ("status", "message", "seed", "wall_s") if v not in ds.variables]
     if missing or "sweep_signature" not in ds.attrs:
-        raise CheckpointError(f"{path} is not a neurosyn sweep checkpoint (missing {missing or 'sweep_signature'})")
+        raise CheckpointError(
+            f"{path} is not a neurosyn sweep checkpoint (missing {missing or 'sweep_signature'})"
+        )
     return ds
 
 
@@ -199,13 +212,16 @@ def _connect(scheduler, timeout: float):
     if isinstance(scheduler, Client):
         return scheduler, False
     if not isinstance(scheduler, str) or not scheduler.strip():
-        raise ValueError(f"scheduler must be a Dask scheduler address such as 'tcp://host:8786' or a Client, "
-                         f"got scheduler={scheduler!r}")
+        raise ValueError(
+            f"scheduler must be a Dask scheduler address such as 'tcp://host:8786' or a Client, "
+            f"got scheduler={scheduler!r}"
+        )
     try:
         return Client(scheduler, timeout=f"{timeout}s", set_as_default=False), True
     except (OSError, TimeoutError, ValueError) as err:
         raise ConnectionError(
-            f"could not reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({err}); start one with "
+            f"could not reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({err}); "
+            "start one with "
             "`dask scheduler` (and workers with `dask worker ADDRESS`), fix the address, or drop --scheduler "
             "to run locally"
         ) from err
@@ -251,8 +267,8 @@ def sweep(
         grid: `Grid` or a mapping of axis specs, e.g. ``{"g": "0:3.3:34", "k": "-1:3:41"}``.
         out: NetCDF path; it is the checkpoint, rewritten atomically after each chunk.
         seed: global integer seed; point seeds are ``point_seed(seed, point)``.
-        resume: continue from ``out``: only pending and failed points are computed. The checkpoint must come from
-            the same grid, point function, parameters and seed (else `CheckpointError`).
+        resume: continue from ``out``: only pending and failed points are computed. The checkpoint must come
+            from the same grid, point function, parameters and seed (else `CheckpointError`).
         scheduler: None to run locally, or a Dask scheduler address (``"tcp://host:8786"``) or ``Client``.
         workers: local only: 0 runs in this process, n > 0 uses a pool of n spawned processes.
         chunk: points per task and per checkpoint; default one column (the size of the last axis).
@@ -280,7 +296,9 @@ def sweep(
     fn_params = _fn_params(point_fn)
     params_json = json.dumps(fn_params, sort_keys=True, default=str)
     signature = _signature(grid, fn_name, params_json, seed)
-    seeds = np.array([point_seed(seed, grid.point(i)) for i in range(grid.size)], np.int64).reshape(grid.shape)
+    seeds = np.array([point_seed(seed, grid.point(i)) for i in range(grid.size)], np.int64).reshape(
+        grid.shape
+    )
     store = _Store(grid, seeds)
     first_utc = None
     n_resumes = 0
@@ -288,13 +306,16 @@ def sweep(
         ds = read_checkpoint(out)
         _check_match(ds, out, grid, fn_name, params_json, seed, signature)
         if not np.array_equal(ds["seed"].values, seeds):
-            raise CheckpointError(f"checkpoint {out} has per-point seeds that differ from this version's; start afresh")
+            raise CheckpointError(
+                f"checkpoint {out} has per-point seeds that differ from this version's; start afresh"
+            )
         store.load(ds)
         first_utc = ds.attrs.get("first_created_utc")
         n_resumes = int(ds.attrs.get("n_resumes", 0)) + 1
 
-    prov = ns.provenance({**fn_params, **dict(params or {}), "grid": json.loads(grid.to_json())}, seed=seed,
-                         argv=argv)
+    prov = ns.provenance(
+        {**fn_params, **dict(params or {}), "grid": json.loads(grid.to_json())}, seed=seed, argv=argv
+    )
     attrs = ns.provenance_attrs(prov)
     attrs.update(
         sweep_signature=signature,
@@ -308,7 +329,9 @@ def sweep(
     )
 
     flat_status = store.status.reshape(-1)
-    todo = [i for i in range(grid.size) if flat_status[i] in (STATUS_CODES["pending"], STATUS_CODES["failed"])]
+    todo = [
+        i for i in range(grid.size) if flat_status[i] in (STATUS_CODES["pending"], STATUS_CODES["failed"])
+    ]
     chunks = [
         [(i, grid.point(i), int(seeds.reshape(-1)[i])) for i in todo[j : j + chunk]]
         for j in range(0, len(todo), chunk)
@@ -319,8 +342,13 @@ def sweep(
     if progress and chunks:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(todo), desc=f"sweep {fn_name.rsplit('.', 1)[-1]}", unit="pt", file=sys.stderr,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=len(todo),
+            desc=f"sweep {fn_name.rsplit('.', 1)[-1]}",
+            unit="pt",
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
 
     def done(results):
         for r in results:
@@ -392,4 +420,3 @@ def masked(ds, name: str, *, allow=("ok",)):
     """``ds[name]`` with every point whose status is not in ``allow`` set to NaN (for plots and tables)."""
     codes = [STATUS_CODES[a] for a in allow]
     return ds[name].where(ds["status"].isin(codes))
-

@@ -1,8 +1,8 @@
 """Jacobians of the joint neuron–synapse vector field by JAX autodiff: full, reduced (Eq. 18) and neuronal.
 
 Write the model as ẋ = F(x, a) and (p/plastic) ȧ = −a + k G(x), a = vec A (row-major), where the rule's
-rank-one target is k G(x) = u vᵀ with (u, v) = ``net.rule.drive(φ(x), k, N)``. G is taken as the drive at k = 1,
-which assumes the drive is linear in k (true for every `neurosyn.Rule`, whose drive is (k/N) f_post f_preᵀ).
+rank-one target is k G(x) = u vᵀ with (u, v) = ``net.rule.drive(φ(x), k, N)``. G is the drive at
+k = 1, which assumes the drive is linear in k (true for every `neurosyn.Rule`: (k/N) f_post f_preᵀ).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def _prepare(net: ns.Network, J, state: ns.State, plastic=None):
             raise ValueError(f"{name} has shape {arr.shape}; expected {shape} for a network with N={N}")
     if any(a.dtype == jnp.float32 for a in (J, x, A)):
         warnings.warn(
-            "float32 input to a Jacobian: eigenvalues are computed in float64 but the state carries only float32 "
-            "accuracy; simulate with dtype='float64' for spectra",
+            "float32 input to a Jacobian: eigenvalues are computed in float64 but the state carries only "
+            "float32 accuracy; simulate with dtype='float64' for spectra",
             ns.NeurosynWarning,
             stacklevel=3,
         )
@@ -94,7 +94,9 @@ def _reduced(net, J, x, A, plastic):
     return jnp.block([[Fx, B], [rate * net.k * I, -rate * I]])
 
 
-def full_jacobian(net: ns.Network, J: Float[Array, "N N"], state: ns.State, plastic=1.0) -> Float[Array, "D D"]:
+def full_jacobian(
+    net: ns.Network, J: Float[Array, "N N"], state: ns.State, plastic=1.0
+) -> Float[Array, "D D"]:
     """Dense Jacobian of the joint vector field in the coordinates y = (x, vec A), D = N + N².
 
     Args:
@@ -127,7 +129,9 @@ def neuronal_jacobian(net: ns.Network, J: Float[Array, "N N"], state: ns.State) 
     return _neuronal(net, J, state.x, state.A)
 
 
-def reduced_jacobian(net: ns.Network, J: Float[Array, "N N"], state: ns.State, plastic=1.0) -> Float[Array, "2N 2N"]:
+def reduced_jacobian(
+    net: ns.Network, J: Float[Array, "N N"], state: ns.State, plastic=1.0
+) -> Float[Array, "2N 2N"]:
     """The 2N × 2N reduced Jacobian M̃ of Eq. 18, from autodiff blocks; works for any outer-product rule.
 
     Args:
@@ -150,12 +154,11 @@ def reduced_jacobian(net: ns.Network, J: Float[Array, "N N"], state: ns.State, p
     return _reduced(net, J, state.x, state.A, jnp.asarray(plastic, jnp.float64))
 
 
-
 def coupling_block(net: ns.Network, J: Float[Array, "N N"], state: ns.State) -> Float[Array, "N N"]:
     """(∂F/∂a)(∂G/∂x), the neuron-from-synapse block of M̃, by autodiff of the vector field and the rule.
 
     Returns:
-        [N, N] float64; for the Hebbian rule it equals C(0) D + (1/N) φ φᵀ D, C(0) = ‖φ‖²/N, D = diag φ′ (Eq. 20).
+        [N, N] float64; Hebbian: C(0) D + (1/N) φ φᵀ D, C(0) = ‖φ‖²/N, D = diag φ′ (Eq. 20).
     """
     net, J, state = _prepare(net, J, state)
     return _coupling_block(net, J, state.x, state.A)

@@ -1,4 +1,4 @@
-"""Fig. 4-style plots: eigenvalues of M̃ coloured by their synaptic weight f_a, the Eq. 21 boundary and −1/p."""
+"""Fig. 4-style plots: eigenvalues of M̃ coloured by synaptic weight f_a, the Eq. 21 boundary and −1/p."""
 
 from __future__ import annotations
 
@@ -36,9 +36,10 @@ def plot_spectrum_grid(panels: Mapping, p, *, xlim=(-3.0, 1.0), ylim=(-2.0, 2.0)
 
     Args:
         panels: mapping (g, k) → (`Spectrum`, `SupportTheory` or None).
-        p: synaptic time constant. xlim, ylim: axes ranges (Fig. 4: [−3, 1] × [−2, 2]). size: inches per panel.
+        p: synaptic time constant. xlim, ylim: axes ranges (Fig. 4: [−3, 1] × [−2, 2]).
+        size: inches per panel.
     Returns:
-        (fig, axes) with a shared f_a colour bar; the figure is a plain `matplotlib.figure.Figure` (no pyplot).
+        (fig, axes) with a shared f_a colour bar; a plain `matplotlib.figure.Figure` (no pyplot).
     """
     from matplotlib.figure import Figure
 

@@ -22,7 +22,7 @@ class Spectrum(eqx.Module):
     Attributes:
         eigenvalues: the 2N eigenvalues λ_a of M̃ (complex), sorted by decreasing real part.
         f_a: ‖v_a‖² / ‖v‖² of each unit-norm eigenvector v = (v_x, v_a) of M̃ (Eq. 19, reduced coordinates).
-        f_a_theory: k² / (k² + p_eff² |λ + 1/p_eff|²) at each eigenvalue, p_eff = p/plastic (NaN if plastic = 0).
+        f_a_theory: k² / (k² + p_eff² |λ + 1/p_eff|²), p_eff = p/plastic (NaN if plastic = 0).
         f_a_error: max |f_a − f_a_theory|, the evidence that the eigenvectors are accurate (≈ 1e-13 expected).
         max_real: the largest real part (the stability margin of the state).
         k, p, plastic: the parameters used; N (static); wall_s: time for the Jacobian and the eigensolve.
@@ -40,7 +40,7 @@ class Spectrum(eqx.Module):
     N: int = eqx.field(static=True)
 
 
-def f_a_theory(lam, k, p) -> Float[Array, "..."]:
+def f_a_theory(lam, k, p) -> Float[Array, ...]:
     """Synaptic weight of the eigenmode with eigenvalue λ, from the lower block row of M̃.
 
     Equation:
@@ -55,7 +55,7 @@ def f_a_theory(lam, k, p) -> Float[Array, "..."]:
 
 
 def jacobian_spectrum(net: ns.Network, J: Float[Array, "N N"], state: ns.State, *, plastic=1.0) -> Spectrum:
-    """Eigenvalues and eigenmode synaptic weights of the reduced Jacobian M̃ (dense LAPACK eigensolve, float64).
+    """Eigenvalues and eigenmode synaptic weights of the reduced Jacobian M̃ (dense LAPACK, float64).
 
     Args:
         net: `neurosyn.Network`; J: couplings [N, N]; state: `neurosyn.State`; plastic: synaptic switch.
@@ -99,7 +99,9 @@ def jacobian_spectrum(net: ns.Network, J: Float[Array, "N N"], state: ns.State, 
     )
 
 
-def quadratic_eigenvalues(dF_dx: Float[Array, "N N"], dF_da_dG_dx: Float[Array, "N N"], k, p) -> Complex[Array, " 2N"]:
+def quadratic_eigenvalues(
+    dF_dx: Float[Array, "N N"], dF_da_dG_dx: Float[Array, "N N"], k, p
+) -> Complex[Array, " 2N"]:
     """Eigenvalues of the N-dimensional quadratic eigenvalue problem equivalent to M̃ (footnote 58).
 
     Solved through the first companion linearisation as a generalised eigenproblem (scipy QZ), a pencil

@@ -71,7 +71,9 @@ def _S(lam, g, k, p, C0, d):
     return lax.map(point, (flat, shift, pole), batch_size=batch).reshape(shape)
 
 
-def support_function(lam, g, k, p, C0, x_samples, *, phi: ns.Transfer = ns.tanh, max_samples: int | None = None):
+def support_function(
+    lam, g, k, p, C0, x_samples, *, phi: ns.Transfer = ns.tanh, max_samples: int | None = None
+):
     """The Eq. 21 support function S(λ); λ lies in the N → ∞ bulk support iff S(λ) ≥ 1.
 
     Args:
@@ -86,7 +88,7 @@ def support_function(lam, g, k, p, C0, x_samples, *, phi: ns.Transfer = ns.tanh,
     Assumptions:
         N → ∞; i.i.d. Gaussian J; the bulk part of M̃ (Eq. 20); x samples from the state's distribution.
     References:
-        Clark & Abbott, PRX 14, 021001 (2024), Eq. 21 and Appendix E; Ahmadian, Fumarola & Miller, PRE 91 (2015).
+        Clark & Abbott, PRX 14, 021001 (2024), Eq. 21, App. E; Ahmadian, Fumarola & Miller, PRE 91 (2015).
     """
     _check(g, k, p, C0)
     d = _compress(_prime_samples(x_samples, phi), max_samples)
@@ -150,7 +152,9 @@ class SupportTheory(eqx.Module):
         c1, c2 = sorted(self.k * self.C0 * np.array([float(self.dphi.min()), float(self.dphi.max())]))
         p = self.p
         b_min = -((p - 1.0) ** 2) / (4.0 * p)
-        root = lambda c, s: (-(1.0 + p) + s * math.sqrt(max((1.0 + p) ** 2 - 4.0 * p * (1.0 - c), 0.0))) / (2 * p)
+        root = lambda c, s: (
+            (-(1.0 + p) + s * math.sqrt(max((1.0 + p) ** 2 - 4.0 * p * (1.0 - c), 0.0))) / (2 * p)
+        )
         if c2 < b_min:
             return np.zeros((0, 2))
         if c1 <= b_min:
@@ -273,7 +277,9 @@ def spectral_support(
 
     labels, n_comp = scipy.ndimage.label(mask, structure=np.ones((3, 3), int))
     out_labels, n_out = scipy.ndimage.label(~mask)
-    border = set(np.unique(np.concatenate([out_labels[0], out_labels[-1], out_labels[:, 0], out_labels[:, -1]])))
+    border = set(
+        np.unique(np.concatenate([out_labels[0], out_labels[-1], out_labels[:, 0], out_labels[:, -1]]))
+    )
     n_holes = len(set(range(1, n_out + 1)) - border)
     if n_comp == 0:
         topology = "empty"
@@ -320,7 +326,7 @@ def support_boundary(g, k, p, C0, x_samples, **kwargs) -> tuple[Complex[Array, "
 
 
 def spectral_topology(g, k, p, C0, x_samples, **kwargs) -> str:
-    """"disk", "hole" or "two-band" (or "empty"): connectivity of the Eq. 21 support (see `spectral_support`)."""
+    """Topology of the Eq. 21 support: "disk", "hole", "two-band" or "empty" (see `spectral_support`)."""
     return spectral_support(g, k, p, C0, x_samples, **kwargs).topology
 
 
@@ -334,7 +340,9 @@ def outside_distance(eigs, support: SupportTheory) -> Float[Array, " n"]:
     the nearest boundary contour point or real segment (accurate to about the grid step)."""
     eigs = np.asarray(eigs, np.complex128).ravel()
     inside = np.asarray(support.contains(eigs))
-    pts = np.concatenate([np.asarray(b) for b in support.boundary]) if support.boundary else np.array([np.inf])
+    pts = (
+        np.concatenate([np.asarray(b) for b in support.boundary]) if support.boundary else np.array([np.inf])
+    )
     segments = support.real_segments()
     dist = np.zeros(eigs.shape)
     for i in np.flatnonzero(~inside):
@@ -352,8 +360,8 @@ def edge_tolerance(N: int, c: float = 3.0) -> float:
     At finite N the eigenvalue density of a random bulk does not stop sharply at the N → ∞ edge: it decays
     over a width O(1/√N) (for the Ginibre ensemble the edge profile is an erfc of width ~1/√N, and the
     largest modulus exceeds the radius by O(√(log N / N))). The x samples and C(0) of a finite network add
-    O(1/√N) errors to the predicted edge. c = 3 covers the outermost of 2N bulk eigenvalues in our random-matrix and simulation tests (N = 200–800),
-    where distances up to 2.3/√N occurred.
+    O(1/√N) errors to the predicted edge. c = 3 covers the outermost of 2N bulk eigenvalues in our
+    random-matrix and simulation tests (N = 200–800), where distances up to 2.3/√N occurred.
     """
     N = ns.check_int("N", N, "number of neurons")
     ns.check_positive("c", c, "edge tolerance constant")

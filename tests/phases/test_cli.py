@@ -34,18 +34,38 @@ def test_readme_main_command_at_reduced_size(tmp_path, monkeypatch):
         np.testing.assert_array_equal(ds.fixed_points.values, [[0, 1], [0, 1]])
         assert ds.k_crit.sel(g=0.0, k=0.0) == pytest.approx(2.0170, abs=1e-3)
         assert ds.k_onset.sel(g=0.0, k=0.0) == pytest.approx(2.0170, abs=1e-3)
-        assert ds.log2_n_fp.sel(g=0.0, k=2.5) == pytest.approx(1.0, abs=1e-6)  # all 2^N sign patterns at g = 0
+        assert ds.log2_n_fp.sel(g=0.0, k=2.5) == pytest.approx(
+            1.0, abs=1e-6
+        )  # all 2^N sign patterns at g = 0
         assert ds.log2_n_fp.sel(g=1.0, k=0.0) == 0.0
         assert json.loads(ds.attrs["provenance"])["argv"] and ds.attrs["param_method"] == "theory"
 
     # a resume with a different p is refused with a clear message; nothing is overwritten
-    res = runner.invoke(app, ["phase-diagram", "--preset", "quick", "--g", "0,1", "--k", "0,2.5", "--p", "3",
-                              "--resume", "--quiet"])
+    res = runner.invoke(
+        app,
+        [
+            "phase-diagram",
+            "--preset",
+            "quick",
+            "--g",
+            "0,1",
+            "--k",
+            "0,2.5",
+            "--p",
+            "3",
+            "--resume",
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 2
     assert "different sweep" in res.output and "p: 2.5 -> 3.0" in res.output
     # the human summary names the phases and the output
     res = invoke("--preset", "quick", "--g", "0,1", "--k", "0,2.5", "--resume", "--quiet", "--no-plot")
-    assert res.exit_code == 0 and "(iv) plasticity-induced chaos" in res.stdout and "phase_diagram.nc" in res.stdout
+    assert (
+        res.exit_code == 0
+        and "(iv) plasticity-induced chaos" in res.stdout
+        and "phase_diagram.nc" in res.stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,7 +77,10 @@ def test_readme_main_command_at_reduced_size(tmp_path, monkeypatch):
         (["--p", "0"], "p (synaptic time constant) must be > 0"),
         (["--method", "simulation", "--T", "200"], "T (run length) must be > 250"),
         (["--method", "simulation", "--networks", "0"], "networks"),
-        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"], "could not reach the Dask scheduler"),
+        (
+            ["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"],
+            "could not reach the Dask scheduler",
+        ),
     ],
 )
 def test_cli_errors(tmp_path, args, needle, monkeypatch):
@@ -78,8 +101,23 @@ def test_simulation_point_in_the_quiescent_phase(tmp_path, monkeypatch):
     g²/N the circular law puts max Re eig(J) within ~0.1·g of g at N = 60 (model.md §5 oracle 1), so
     λ_max ∈ [−0.6, −0.4]."""
     monkeypatch.chdir(tmp_path)
-    res = invoke("--method", "simulation", "--g", "0.5", "--k", "0", "--N", "60", "--networks", "2",
-                 "--T", "400", "--json", "--quiet", "--no-plot")
+    res = invoke(
+        "--method",
+        "simulation",
+        "--g",
+        "0.5",
+        "--k",
+        "0",
+        "--N",
+        "60",
+        "--networks",
+        "2",
+        "--T",
+        "400",
+        "--json",
+        "--quiet",
+        "--no-plot",
+    )
     assert res.exit_code == 0, res.output
     with xr.open_dataset(tmp_path / "phase_diagram.nc", engine="h5netcdf") as ds:
         assert phases.status_counts(ds)["ok"] == 1

@@ -1,4 +1,4 @@
-"""Phase labels: the rules of model.md §4.7 on given boundaries, and the theory labels at the Fig. 1b markers."""
+"""Phase labels: the rules of model.md §4.7 on given boundaries, and theory labels at the Fig. 1b markers."""
 
 from __future__ import annotations
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+import matplotlib as mpl
 import numpy as np
 import pytest
 
 import phases
 
-matplotlib.use("Agg")
+mpl.use("Agg")
 
 
 def _fake_theory(point, *, seed):
@@ -18,9 +18,12 @@ def _fake_theory(point, *, seed):
     g, k = point["g"], point["k"]
     if k >= 2.9:
         raise RuntimeError("synthetic failure")
-    lines = dict(k_crit=2.017 - 1.017 * g if g <= 1 else math.nan,
-                 k_semifreezable=0.3676 + 0.4 * (g - 1) if g > 1 else math.nan,
-                 k_freezable=0.3676 + 0.9 * (g - 1) if g > 1 else math.nan, k_onset=2.0 - 0.1 * g)
+    lines = dict(
+        k_crit=2.017 - 1.017 * g if g <= 1 else math.nan,
+        k_semifreezable=0.3676 + 0.4 * (g - 1) if g > 1 else math.nan,
+        k_freezable=0.3676 + 0.9 * (g - 1) if g > 1 else math.nan,
+        k_onset=2.0 - 0.1 * g,
+    )
     phase, fp = phases.label_phase(g, k, **lines)
     return {"phase": phase, "fixed_points": fp, **lines}
 
@@ -28,8 +31,12 @@ def _fake_theory(point, *, seed):
 def _fake_sim(point, *, seed):
     g, k = point["g"], point["k"]
     quiet = float(g < 1 and k < 1.5)
-    return {"lambda_max_sim": 0.1 * max(g - 1, 0) / (1 + k * k), "frac_quiescent": quiet,
-            "frac_fixed_points": float(k > 2.2), "status": "not_converged" if g == 3.0 else "ok"}
+    return {
+        "lambda_max_sim": 0.1 * max(g - 1, 0) / (1 + k * k),
+        "frac_quiescent": quiet,
+        "frac_fixed_points": float(k > 2.2),
+        "status": "not_converged" if g == 3.0 else "ok",
+    }
 
 
 def _hatches(ax):
@@ -60,7 +67,8 @@ def test_lyapunov_map_figure(tmp_path):
 
 
 def test_save_figure_needs_known_variables(tmp_path):
-    ds = phases.sweep(lambda pt, *, seed: {"y": 1.0}, {"g": "1,2", "k": "0,1"}, out=tmp_path / "y.nc",
-                      progress=False)
+    ds = phases.sweep(
+        lambda pt, *, seed: {"y": 1.0}, {"g": "1,2", "k": "0,1"}, out=tmp_path / "y.nc", progress=False
+    )
     with pytest.raises(ValueError, match="neither theory"):
         phases.save_figure(ds, tmp_path / "y.png")

@@ -97,8 +97,10 @@ def test_failed_points_are_kept_and_only_they_are_recomputed(tmp_path):
     assert np.isnan(phases.masked(ds, "y").sel(g=0.0, k=0.0))
 
     disk = phases.read_checkpoint(out)
-    assert_same(disk[["y", "status", "message", "seed"]].assign(draw=disk.y),
-                ds[["y", "status", "message", "seed"]].assign(draw=ds.y))
+    assert_same(
+        disk[["y", "status", "message", "seed"]].assign(draw=disk.y),
+        ds[["y", "status", "message", "seed"]].assign(draw=ds.y),
+    )
     assert disk.attrs["complete"] == 1 and disk.attrs["git_sha"]
 
     broken["on"] = False
@@ -111,8 +113,9 @@ def test_failed_points_are_kept_and_only_they_are_recomputed(tmp_path):
 
 
 def test_bad_output_names_and_statuses_fail_the_point(tmp_path):
-    ds = phases.sweep(lambda pt, *, seed: {"status": "weird"}, {"g": "1", "k": "1"}, out=tmp_path / "a.nc",
-                      progress=False)
+    ds = phases.sweep(
+        lambda pt, *, seed: {"status": "weird"}, {"g": "1", "k": "1"}, out=tmp_path / "a.nc", progress=False
+    )
     assert ds.status.item() == phases.STATUS_CODES["failed"] and "weird" in str(ds.message.values)
 
 
@@ -146,8 +149,14 @@ def test_invalid_arguments(tmp_path):
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     t0 = time.perf_counter()
     with pytest.raises(ConnectionError, match=r"could not reach the Dask scheduler at 'tcp://127.0.0.1:9'"):
-        phases.sweep(Toy(), {"g": "1", "k": "1"}, out=tmp_path / "x.nc", scheduler="tcp://127.0.0.1:9",
-                     connect_timeout=1.0, progress=False)
+        phases.sweep(
+            Toy(),
+            {"g": "1", "k": "1"},
+            out=tmp_path / "x.nc",
+            scheduler="tcp://127.0.0.1:9",
+            connect_timeout=1.0,
+            progress=False,
+        )
     assert time.perf_counter() - t0 < 20
 
 
@@ -158,8 +167,8 @@ import sys
 sys.path.insert(0, {here!r})
 import phases
 from toypoint import Toy
-phases.sweep(Toy(delay=0.02), {{"g": "-0.5:3:8", "k": "-1:2:7"}}, out={out!r}, chunk=3, seed=7, progress=False,
-             resume=True)
+phases.sweep(Toy(delay=0.02), {{"g": "-0.5:3:8", "k": "-1:2:7"}}, out={out!r}, chunk=3, seed=7,
+             progress=False, resume=True)
 """
 
 
@@ -223,8 +232,9 @@ def worker_path(monkeypatch):
 def test_local_process_pool_equals_in_process(tmp_path, worker_path):
     grid = {"g": "0:2:3", "k": "-1:1:4"}
     ref = phases.sweep(Toy(use_jax=True), grid, out=tmp_path / "a.nc", seed=3, progress=False)
-    pool = phases.sweep(Toy(use_jax=True), grid, out=tmp_path / "b.nc", seed=3, workers=2, chunk=2,
-                        progress=False)
+    pool = phases.sweep(
+        Toy(use_jax=True), grid, out=tmp_path / "b.nc", seed=3, workers=2, chunk=2, progress=False
+    )
     assert_same(pool, ref)
     assert pool.attrs["executor"] == "pool"
 
@@ -232,15 +242,33 @@ def test_local_process_pool_equals_in_process(tmp_path, worker_path):
 def test_dask_local_cluster_equals_local(tmp_path, worker_path):
     distributed = pytest.importorskip("distributed")  # a declared dependency; importorskip only names it
     grid = {"g": "0:2:3", "k": "-1:1:4"}
-    ref = phases.sweep(Toy(use_jax=True, fail_above_k=0.5), grid, out=tmp_path / "a.nc", seed=3, progress=False)
+    ref = phases.sweep(
+        Toy(use_jax=True, fail_above_k=0.5), grid, out=tmp_path / "a.nc", seed=3, progress=False
+    )
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cl,
         distributed.Client(cl) as client,
     ):
-        by_addr = phases.sweep(Toy(use_jax=True, fail_above_k=0.5), grid, out=tmp_path / "b.nc", seed=3,
-                               scheduler=cl.scheduler_address, chunk=3, progress=False)
-        by_client = phases.sweep(Toy(use_jax=True, fail_above_k=0.5), grid, out=tmp_path / "c.nc", seed=3,
-                                 scheduler=client, chunk=5, progress=False)
+        by_addr = phases.sweep(
+            Toy(use_jax=True, fail_above_k=0.5),
+            grid,
+            out=tmp_path / "b.nc",
+            seed=3,
+            scheduler=cl.scheduler_address,
+            chunk=3,
+            progress=False,
+        )
+        by_client = phases.sweep(
+            Toy(use_jax=True, fail_above_k=0.5),
+            grid,
+            out=tmp_path / "c.nc",
+            seed=3,
+            scheduler=client,
+            chunk=5,
+            progress=False,
+        )
     assert_same(by_addr, ref)
     assert_same(by_client, ref)
     assert by_addr.attrs["executor"] == "dask"

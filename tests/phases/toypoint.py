@@ -13,7 +13,7 @@ import numpy as np
 
 @dataclasses.dataclass(frozen=True)
 class Toy:
-    """y = g·k + a seed-dependent draw; ``use_jax`` draws with JAX instead (checks JAX in worker processes)."""
+    """y = g·k + a seed-dependent draw; ``use_jax`` draws with JAX (checks JAX in worker processes)."""
 
     delay: float = 0.0
     use_jax: bool = False

@@ -75,7 +75,9 @@ def test_neuronal_jacobian_closed_form_and_fd(key):
     np.testing.assert_allclose(Fx, -np.eye(7) + W * (1 - np.tanh(x) ** 2)[None, :], rtol=1e-13, atol=1e-15)
     F = jax.jit(lambda x_: ns.vector_field(net, J, ns.State(x_, state.A)).x)
     h = 1e-6
-    fd = np.stack([(np.asarray(F(x + h * e)) - np.asarray(F(x - h * e))) / (2 * h) for e in np.eye(7)], axis=1)
+    fd = np.stack(
+        [(np.asarray(F(x + h * e)) - np.asarray(F(x - h * e))) / (2 * h) for e in np.eye(7)], axis=1
+    )
     np.testing.assert_allclose(Fx, fd, rtol=1e-6, atol=1e-8)
 
 
@@ -92,8 +94,12 @@ def test_reduced_jacobian_equals_eq20(key, k):
     C0 = phi @ phi / N
     I = np.eye(N)
     expected = np.block([[-I + W @ D, C0 * D + np.outer(phi, phi) @ D / N], [(k / p) * I, -I / p]])
-    np.testing.assert_allclose(np.asarray(spectra.reduced_jacobian(net, J, state)), expected, rtol=0, atol=1e-13)
-    np.testing.assert_allclose(np.asarray(spectra.coupling_block(net, J, state)), expected[:N, N:], atol=1e-13)
+    np.testing.assert_allclose(
+        np.asarray(spectra.reduced_jacobian(net, J, state)), expected, rtol=0, atol=1e-13
+    )
+    np.testing.assert_allclose(
+        np.asarray(spectra.coupling_block(net, J, state)), expected[:N, N:], atol=1e-13
+    )
 
 
 @pytest.mark.parametrize("rule", [ns.hebbian, PrePost()], ids=["hebbian", "prepost"])
@@ -118,7 +124,9 @@ def test_non_hebbian_rule_changes_the_spectrum(key):
     # Guards the test above against a reduced Jacobian that ignores net.rule: the two rules must differ.
     N = 6
     J, state = _generic_state(key, ns.Network(N=N, g=2.0, k=1.5, p=2.5))
-    heb = np.linalg.eigvals(np.asarray(spectra.reduced_jacobian(ns.Network(N=N, g=2.0, k=1.5, p=2.5), J, state)))
+    heb = np.linalg.eigvals(
+        np.asarray(spectra.reduced_jacobian(ns.Network(N=N, g=2.0, k=1.5, p=2.5), J, state))
+    )
     pp = ns.Network(N=N, g=2.0, k=1.5, p=2.5, rule=PrePost())
     other = np.linalg.eigvals(np.asarray(spectra.reduced_jacobian(pp, J, state)))
     assert _match(heb, other) > 1e-2

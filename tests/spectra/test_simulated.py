@@ -45,4 +45,8 @@ def test_simulated_spectrum_inside_support_shrinking_tolerance(key, k):
     for N in (400, 800):
         spec, sup, dist = _simulated_check(jr.fold_in(key, N), N, 2.0, k)
         assert dist.max() <= spectra.edge_tolerance(N), (N, dist.max())
-        assert float(sup.max_real) - 0.15 < float(spec.max_real) < float(sup.max_real) + spectra.edge_tolerance(N)
+        assert (
+            float(sup.max_real) - 0.15
+            < float(spec.max_real)
+            < float(sup.max_real) + spectra.edge_tolerance(N)
+        )

@@ -1,5 +1,6 @@
 """Oracles for the eigen-analysis (spectra/_spectrum.py): Eq. 19 to machine precision, the quadratic route
-against the reduced Jacobian, the circular law at the trivial state, and the −1/p split of the full spectrum."""
+against the reduced Jacobian, the circular law at the trivial state, and the −1/p split of the full
+spectrum."""
 
 import jax.numpy as jnp
 import jax.random as jr
