@@ -61,8 +61,9 @@ def numpy_rk4_steps_per_s(N, dtype, g=2.0, k=1.0, p=2.5, dt=0.05, n_steps=20) ->
 def neurosyn_steps_per_s(N, dtype, method, dt=0.05, T=20.0) -> float:
     net = ns.Network(N=N, g=2.0, k=1.0, p=2.5)
     rec = ns.Record(dt=1.0, units=(), tau_max=0.0)  # one record per 20 steps: the step dominates
-    run = lambda: ns.simulate(net, T, key=jr.key(0), dt=dt, method=method, dtype=dtype, record=rec,
-                              t_burn=0.0, segment=T)
+    run = lambda: ns.simulate(
+        net, T, key=jr.key(0), dt=dt, method=method, dtype=dtype, record=rec, t_burn=0.0, segment=T
+    )
     jax.block_until_ready(run().state.x)  # compile
     t = time.perf_counter()
     jax.block_until_ready(run().state.x)
@@ -79,7 +80,8 @@ def main():
     bw = copy_bandwidth(dtype)
     print(f"machine: {platform.processor() or platform.machine()}, {jax.devices()[0]}, jax {jax.__version__}")
     print(f"measured copy bandwidth: {bw / 1e9:.2f} GB/s; method {args.method}, {args.dtype}")
-    print(f"{'N':>6} {'neurosyn st/s':>14} {'numpy st/s':>11} {'x NumPy':>8} {'roofline st/s':>14} {'of roofline':>12}")
+    cols = ("N", "neurosyn st/s", "numpy st/s", "x NumPy", "roofline st/s", "of roofline")
+    print(" ".join(f"{c:>{w}}" for c, w in zip(cols, (6, 14, 11, 8, 14, 12), strict=True)))
     for N in args.N:
         ours = neurosyn_steps_per_s(N, args.dtype, args.method)
         ref = numpy_rk4_steps_per_s(N, dtype) if args.method == "rk4" else float("nan")

@@ -20,6 +20,11 @@ from ._freezable_lines import k_semifreezable as k_semifreezable
 from ._freezable_lines import quick_settings as quick_settings
 from ._memory import HebbianKernel as HebbianKernel
 from ._memory import MemoryTerm as MemoryTerm
+from ._memory import NoDecayKernel as NoDecayKernel
+from ._memory import PowerLawKernel as PowerLawKernel
+from ._memory import RuleKernel as RuleKernel
+from ._memory import STDPKernel as STDPKernel
+from ._memory import rule_memory as rule_memory
 from ._memory import SelfCoupling as SelfCoupling
 from ._scs import LyapunovDMFT as LyapunovDMFT
 from ._scs import SCSSolution as SCSSolution
@@ -65,6 +70,11 @@ __all__ = [
     "HebbianKernel",
     "KCrit",
     "MemoryTerm",
+    "NoDecayKernel",
+    "PowerLawKernel",
+    "RuleKernel",
+    "STDPKernel",
+    "rule_memory",
     "SelfCoupling",
     "circulant_spectrum",
     "field_from_white",

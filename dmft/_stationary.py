@@ -32,7 +32,7 @@ from neurosyn import (
 )
 
 from ._fields import circulant_spectrum, field_from_white
-from ._memory import HebbianKernel, MemoryTerm
+from ._memory import MemoryTerm, rule_memory
 from ._scs import solve_scs
 from ._single_site import _integrate
 
@@ -59,7 +59,8 @@ class Stationary:
         window_tol: tail criterion |C(τ_max)| < window_tol · C(0).
         n_samples: single sites per iteration (M), split into ``n_batches`` batches for the statistical error.
         n_batches: number of batches.
-        memory: the memory term (`HebbianKernel()` for Eq. 6; `SelfCoupling(s)` for the Stern model).
+        memory: the memory term (`HebbianKernel()` for Eq. 6; `SelfCoupling(s)` for the Stern model; a rule
+            kernel of Appendix A, see `rule_memory`). None (default): ``rule_memory(net.rule)``.
         init: initial C: "auto" (SCS at the same g if g > 1, else ``init_C0``·e^{−τ/init_tau}), "exp", or a
             pair (lags, C) / a `DMFTSolution` to continue from.
         init_C0, init_tau: the exponential guess (large C(0) with a long correlation time finds the
@@ -75,7 +76,7 @@ class Stationary:
     window_tol: float = 1e-3
     n_samples: int = 1024
     n_batches: int = 8
-    memory: MemoryTerm = HebbianKernel()
+    memory: MemoryTerm | None = None
     init: object = "auto"
     init_C0: float = 0.8
     init_tau: float = 20.0
@@ -98,7 +99,7 @@ class Stationary:
         check_nonnegative("collapse_tol", self.collapse_tol, "collapse threshold on C(0)")
         check_int("n_x_samples", self.n_x_samples, "kept x samples", minimum=0)
         check_int("block", self.block, "convolution block", minimum=1)
-        if not isinstance(self.memory, MemoryTerm):
+        if self.memory is not None and not isinstance(self.memory, MemoryTerm):
             raise ValueError(
                 f"memory must be a MemoryTerm (HebbianKernel, SelfCoupling), got {self.memory!r}"
             )
@@ -157,6 +158,8 @@ class DMFTSolution(eqx.Module):
         status, residual (final sup-norm change of C relative to C(0)), noise (its statistical floor),
         n_iter, history (residual per iteration, NaN-padded to max_steps), wall_s.
         g, k, p: parameters.
+        C_pre: C_pre,φ(τ) = ⟨f_pre(φ(t)) φ(t+τ)⟩ for rule kernels that track it (Eq. A11), else None.
+        phi_mean: ⟨φ⟩ of the single site (0 up to noise unless the rule breaks x → −x, e.g. presynaptic).
     """
 
     lags: Float[Array, " lags"]
@@ -180,6 +183,8 @@ class DMFTSolution(eqx.Module):
     g: Float[Array, ""]
     k: Float[Array, ""]
     p: Float[Array, ""]
+    C_pre: Float[Array, " lags"] | None = None
+    phi_mean: Float[Array, ""] | None = None
 
     @property
     def converged(self):
@@ -196,24 +201,45 @@ def _window(n_lag, dt, p_burn, tau_star):
 
 
 @eqx.filter_jit
-def _evaluate(C, w, g, key, static):
+def _evaluate(C, w, g, key, static, q=0.0):
     """One Monte Carlo evaluation of the DMFT map C ↦ ⟨φφ⟩ as batch means, plus ⟨x²⟩ and diagnostics.
 
     The single site runs over two periods of its periodic field; the first is burn-in. C is estimated on the
     second by a zero-padded (non-circular) FFT, normalised by the number of overlapping pairs.
     """
-    n, n_lag, M, n_batches, phi, block, stride, dt = static
-    S = circulant_spectrum(g**2 * C, n)
-    eta = field_from_white(jr.normal(key, (M, n), dtype=C.dtype), S)
+    n, n_lag, M, n_batches, phi, block, stride, dt, memory = static
+    S = circulant_spectrum(g**2 * (C - q), n)
+    key_eta, key_q = jr.split(key)
+    eta = field_from_white(jr.normal(key_eta, (M, n), dtype=C.dtype), S)
+    # plateau q = lim C(τ) (rules breaking x → −x): a frozen Gaussian offset per site of variance g² q
+    eta = eta + g * jnp.sqrt(jnp.maximum(q, 0.0)) * jr.normal(key_q, (M, 1), dtype=C.dtype)
     eta2 = jnp.concatenate([eta, eta, eta[:, :1]], axis=1)
-    x = _integrate(eta2, w, eta[:, 0], dt, phi, block)[:, n : 2 * n]
+    mem_phi = phi if memory is None else _PostTransfer(phi, memory)
+    x = _integrate(eta2, w, eta[:, 0], dt, mem_phi, block)[:, n : 2 * n]
     ph = phi(x)
     F = jnp.fft.rfft(ph, 2 * n, axis=-1)
     ac = jnp.fft.irfft(jnp.abs(F) ** 2, 2 * n, axis=-1)[:, :n_lag] / (n - jnp.arange(n_lag))[None, :]
     Cb = ac.reshape(n_batches, M // n_batches, n_lag).mean(axis=1)
     x2b = jnp.mean(x**2, axis=1).reshape(n_batches, -1).mean(axis=1)
     neg = -jnp.sum(jnp.minimum(S, 0.0)) / jnp.sum(jnp.abs(S))
-    return Cb, x2b, neg, x[:, ::stride].ravel()
+    mb = jnp.mean(ph, axis=1).reshape(n_batches, -1).mean(axis=1)
+    if memory is None or not memory.cross:
+        Cxb = Cb
+    else:  # C_pre,φ(τ) = ⟨f_pre(φ(t)) φ(t+τ)⟩, τ ≥ 0
+        Fp = jnp.fft.rfft(memory.f_pre(ph), 2 * n, axis=-1)
+        cx = jnp.fft.irfft(jnp.conj(Fp) * F, 2 * n, axis=-1)[:, :n_lag] / (n - jnp.arange(n_lag))[None, :]
+        Cxb = cx.reshape(n_batches, M // n_batches, n_lag).mean(axis=1)
+    return Cb, x2b, neg, x[:, ::stride].ravel(), Cxb, mb
+
+
+class _PostTransfer(ns.Transfer):
+    """f_post ∘ φ: what the single site's history sum carries for a general rule (Eq. A11)."""
+
+    phi: ns.Transfer = eqx.field(static=True)
+    memory: MemoryTerm = eqx.field(static=True)
+
+    def __call__(self, x):
+        return self.memory.f_post(self.phi(x))
 
 
 def spectrum(C, lags, *, n_fft: int | None = None):
@@ -323,14 +349,18 @@ def solve_dmft(
     t_start = time.perf_counter()
     dt = method.dt
     g, k, p = (jnp.asarray(float(v)) for v in (net.g, net.k, net.p))
-    memory = method.memory
+    memory = method.memory if method.memory is not None else rule_memory(net.rule)
     n_hist = memory.n_hist(net, dt)
+    symmetric = memory.symmetric()
+    general = memory if type(memory).f_post is not MemoryTerm.f_post or memory.cross else None
     p_burn = (n_hist - 1) * dt
     lags0, Cinit, tau0 = _initial(net, method, dt)
     t_max = method.t_max if method.t_max is not None else min(method.t_max_limit, 20.0 * max(1.0, tau0))
     n_lag = int(round(t_max / dt)) + 1
     lags = dt * np.arange(n_lag)
     C = np.interp(lags, lags0, Cinit, right=0.0)
+    Cx = C.copy()  # C_pre,φ for rule kernels that track it (initial guess: C)
+    Cxbs, mbs = [], []
     M, nb = method.n_samples, method.n_batches
 
     history = np.full(max_steps, np.nan)
@@ -346,12 +376,16 @@ def solve_dmft(
     while it < max_steps:
         n = _window(n_lag, dt, p_burn, tau0)
         stride = max(1, math.ceil(M * n / max(method.n_x_samples, 1)))
-        static = (n, n_lag, M, nb, net.phi, method.block, stride, dt)
-        w = memory.weights(net, jnp.asarray(C), dt)
-        Cb, x2b, neg, xs_j = _evaluate(jnp.asarray(C), w, g, jr.fold_in(key, it), static)
-        Cb, x2b = np.asarray(Cb), np.asarray(x2b)
+        static = (n, n_lag, M, nb, net.phi, method.block, stride, dt, general)
+        w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
+        q = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
+        Cb, x2b, neg, xs_j, Cxb, mb = _evaluate(jnp.asarray(C), w, g, jr.fold_in(key, it), static, jnp.asarray(q))
+        Cb, x2b, Cxb, mb = np.asarray(Cb), np.asarray(x2b), np.asarray(Cxb), np.asarray(mb)
         F = Cb.mean(axis=0)
+        Fx = Cxb.mean(axis=0)
         err = Cb.std(axis=0, ddof=1) / math.sqrt(nb)
+        if memory.cross:  # the residual and noise floor cover C_pre,φ too
+            err = np.maximum(err, Cxb.std(axis=0, ddof=1) / math.sqrt(nb))
         it += 1
         bar.update(1)
         if not np.all(np.isfinite(F)):
@@ -364,26 +398,33 @@ def solve_dmft(
             C = F
             break
         r = F - C
-        res = float(np.max(np.abs(r)) / F[0])
+        rx = Fx - Cx
+        res = float(max(np.max(np.abs(r)), np.max(np.abs(rx)) if memory.cross else 0.0) / F[0])
         noise = float(np.max(err) / F[0])
         history[it - 1] = res
         tau0 = max(float(ns.tau_star(jnp.asarray(F), jnp.asarray(lags))), 0.1)
         if averaging:
             Cbs.append(Cb)
             x2bs.append(x2b)
+            Cxbs.append(Cxb)
+            mbs.append(mb)
             xs = np.asarray(xs_j)
             C = np.concatenate(Cbs).mean(axis=0)
+            Cx = np.concatenate(Cxbs).mean(axis=0)
             if len(Cbs) == solver.n_average:
                 status = Status.success
                 break
             continue
-        tail = np.max(np.abs(F[-max(2, n_lag // 10) :]))
+        F_tail = F[-max(2, n_lag // 10) :]
+        tail = np.max(np.abs(F_tail - (0.0 if symmetric else np.mean(F_tail))))
         if tail > max(method.window_tol * F[0], 3.0 * np.max(err[-max(2, n_lag // 10) :])):
             if t_max < method.t_max_limit:
                 t_max = min(method.t_max_limit, 1.5 * t_max)
                 n_lag = int(round(t_max / dt)) + 1
                 lags = dt * np.arange(n_lag)
-                C = np.concatenate([F, np.zeros(n_lag - F.size)])
+                pad = np.zeros(n_lag - F.size) + (0.0 if symmetric else np.mean(F_tail))
+                C = np.concatenate([F, pad])
+                Cx = np.concatenate([Fx, np.zeros(n_lag - Fx.size) + (0.0 if symmetric else np.mean(Fx[-F_tail.size :]))])
                 hist, streak = [], 0
                 continue
             window_short = True
@@ -393,9 +434,10 @@ def solve_dmft(
             streak = 0
         if streak >= solver.patience:
             averaging = True
-            Cbs, x2bs = [Cb], [x2b]
+            Cbs, x2bs, Cxbs, mbs = [Cb], [x2b], [Cxb], [mb]
             xs = np.asarray(xs_j)
             C = F.copy()
+            Cx = Fx.copy()
             if solver.n_average == 1:
                 status = Status.success
                 break
@@ -403,6 +445,7 @@ def solve_dmft(
         C_next = _anderson_step(C, r, hist, solver)
         hist = ([(C, r)] + hist)[: solver.depth]
         C = C_next
+        Cx = Cx + solver.alpha * rx  # C_pre,φ: plain damped update alongside C
     bar.close()
 
     if Cbs:
@@ -454,6 +497,8 @@ def solve_dmft(
         g=g,
         k=k,
         p=p,
+        C_pre=jnp.asarray(np.concatenate(Cxbs).mean(axis=0)) if (memory.cross and Cxbs) else None,
+        phi_mean=jnp.asarray(float(np.concatenate(mbs).mean()) if mbs else math.nan),
     )
     if throw and not sol.converged:
         raise ConvergenceError(

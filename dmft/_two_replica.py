@@ -393,7 +393,7 @@ class OnsetEigenvalue(eqx.Module):
 
 
 def onset_eigenvalue(
-    net: Network, dmft_solution, *, key, lags=None, method: TwoReplica = TwoReplica(), eps: float = 1e-4
+    net: Network, dmft_solution, *, key, lags=None, method: TwoReplica = TwoReplica(), eps: float = 1e-3
 ) -> OnsetEigenvalue:
     """Largest eigenvalue of the two-replica map linearised about the trivial solution Q ≡ 0.
 
@@ -403,12 +403,12 @@ def onset_eigenvalue(
     Gaussian integration by parts, E[φ^A(t) η^A(s)] = g² Σ_u χ(t, u) C(u − s) with χ(t, u) = E[∂φ^A(t)/∂η^A(u)],
     removes the inverse of C exactly:
         Q_new(t) = a [ g² Σ_u χ(t − u) Q(u) + Σ_{s≤0} C(t − s) w(s) Q(s) ].
-    χ, the single site's response (memory term included), is measured by central differences of an impulse in
-    η^A on the A paths. At k = 0, w = 0 and the top eigenvalue is a·g²·Σχ = (g⟨φ′⟩)² < 1 (SCS chaos).
+    χ, the single site's response (memory term included), is measured by central differences of random-sign
+    impulses in η^A on the A paths. At k = 0, w = 0 and the top eigenvalue is a·g²·Σχ = (g⟨φ′⟩)² < 1 (SCS chaos).
 
     Args:
         net, dmft_solution, key, lags, method: as for `solve_two_replica` (uses dt, n, n_samples).
-        eps: size of the impulse for the finite difference (float64: 1e-4 leaves O(eps²) ≈ 1e-8 error).
+        eps: size of the random-sign impulses (central differences: O(eps²) error).
     Returns:
         `OnsetEigenvalue`.
     """
@@ -427,13 +427,22 @@ def onset_eigenvalue(
     g = float(net.g)
     eta = field_from_white(jr.normal(key, (M, n)), g**2 * C_hat)
     w_mem = HebbianKernel().weights(net, C_grid, dt)
-    # impulse at the start of the second period, on every path; response over the second period
+    # random-sign impulses at every step of both periods: Δφ(t) = eps Σ_u χ(t − u) σ_u + O(eps³) (central
+    # differences), so χ(τ) = E[Δφ(t) σ_{t−τ}]/eps, averaged over t in the second period and over the paths
+    key_s = jr.fold_in(key, 1)
     e2 = jnp.concatenate([eta, eta, eta[:, :1]], axis=1)
-    kick = jnp.zeros(e2.shape[1]).at[n].set(eps)
-    xp = integrate_single_site(e2 + kick[None, :], w_mem, dt=dt)[:, n : 2 * n]
-    xm = integrate_single_site(e2 - kick[None, :], w_mem, dt=dt)[:, n : 2 * n]
-    chi = jnp.mean(net.phi(xp) - net.phi(xm), axis=0) / (2 * eps)  # χ(τ_j), j = 0 … n−1 (causal)
-    chi = np.array(chi)
+    sigma = jr.rademacher(key_s, e2.shape, dtype=e2.dtype)
+    xp = integrate_single_site(e2 + eps * sigma, w_mem, dt=dt)[:, n : 2 * n]
+    xm = integrate_single_site(e2 - eps * sigma, w_mem, dt=dt)[:, n : 2 * n]
+    dphi = (net.phi(xp) - net.phi(xm)) / (2 * eps)  # [M, n]
+    sg = sigma[:, n : 2 * n]
+    # χ(τ) for τ = 0 … n/2 from the (non-circular) cross-correlation with the perturbations before t
+    lagsn = np.arange(n // 2 + 1)
+    full = jnp.concatenate([sigma[:, :n], sg], axis=1)  # σ over both periods
+    idx = (n + np.arange(n))[None, :] - lagsn[:, None]  # [lags, t]
+    chi_half = jnp.einsum("mt,mlt->l", dphi, full[:, idx]) / (M * n)
+    chi = np.zeros(n)
+    chi[: n // 2 + 1] = np.asarray(chi_half)
     chi[n // 2 :] = 0.0  # causality: wrapped (negative) lags carry only round-off
     scs = solve_scs(g, throw=False)
     z = np.linspace(-10, 10, 4001)

@@ -31,9 +31,21 @@ from ._observables import pr_A_theory as pr_A_theory  # noqa: E402
 from ._observables import tau_star as tau_star  # noqa: E402
 from ._provenance import provenance as provenance  # noqa: E402
 from ._provenance import provenance_attrs as provenance_attrs  # noqa: E402
+from ._rules import RULES as RULES  # noqa: E402
+from ._rules import STDP as STDP  # noqa: E402
+from ._rules import AntiHebbian as AntiHebbian  # noqa: E402
+from ._rules import Covariance as Covariance  # noqa: E402
+from ._rules import Expression as Expression  # noqa: E402
 from ._rules import Hebbian as Hebbian  # noqa: E402
+from ._rules import Heterogeneous as Heterogeneous  # noqa: E402
+from ._rules import NoDecay as NoDecay  # noqa: E402
+from ._rules import Postsynaptic as Postsynaptic  # noqa: E402
+from ._rules import Presynaptic as Presynaptic  # noqa: E402
 from ._rules import Rule as Rule  # noqa: E402
+from ._rules import get_rule as get_rule  # noqa: E402
 from ._rules import hebbian as hebbian  # noqa: E402
+from ._rules import parse_rule as parse_rule  # noqa: E402
+from ._symbolic import compile_formula as compile_formula  # noqa: E402
 from ._schedule import Clamp as Clamp  # noqa: E402
 from ._schedule import Halt as Halt  # noqa: E402
 from ._schedule import Perturb as Perturb  # noqa: E402
@@ -62,4 +74,6 @@ __all__ = [
     "fixed_point_state", "freeze_cycle", "hebbian", "participation_ratio", "pr_A_theory", "provenance",
     "provenance_attrs", "rk_step", "sample_J0", "sample_couplings", "simulate", "tanh", "tau_star",
     "vector_field",
+    "RULES", "STDP", "AntiHebbian", "Covariance", "Expression", "Heterogeneous", "NoDecay", "Postsynaptic",
+    "Presynaptic", "compile_formula", "get_rule", "parse_rule",
 ]

@@ -45,7 +45,9 @@ def _scalar(name: str, value):
 def check_finite(name: str, value, meaning: str) -> None:
     """Raise unless ``value`` is a finite real number (any sign)."""
     if _concrete(value) and not math.isfinite(_scalar(name, value)):
-        raise ValueError(f"{name} ({meaning}) must be finite, valid range (-inf, inf); got {name}={_show(value)}")
+        raise ValueError(
+            f"{name} ({meaning}) must be finite, valid range (-inf, inf); got {name}={_show(value)}"
+        )
 
 
 def check_positive(name: str, value, meaning: str) -> None:
@@ -53,7 +55,9 @@ def check_positive(name: str, value, meaning: str) -> None:
     if _concrete(value):
         v = _scalar(name, value)
         if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{name} ({meaning}) must be > 0 and finite, valid range (0, inf); got {name}={_show(value)}")
+            raise ValueError(
+                f"{name} ({meaning}) must be > 0 and finite, valid range (0, inf); got {name}={_show(value)}"
+            )
 
 
 def check_nonnegative(name: str, value, meaning: str) -> None:

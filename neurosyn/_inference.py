@@ -25,7 +25,7 @@ from jax import lax
 from jaxtyping import Array, Bool, Float, Int
 
 from ._errors import ConvergenceError, check_choice, check_int, check_nonnegative, check_positive
-from ._rule_families import PlasticityRule, TaylorRule
+from ._rule_families import PlasticityRule, TaylorRule, taylor_exponents
 from ._status import Status
 
 _SIGMAS: dict[str, Callable] = {"linear": lambda u: u, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}
@@ -439,12 +439,16 @@ def _bce(logit, choice):
     return jnp.mean(optax.sigmoid_binary_cross_entropy(logit, choice))
 
 
-def _optimise(loss_fn, params, static, *, n_steps, lr, lr_final):
+def _optimise(loss_fn, params, static, *, n_steps, lr, lr_final, unscale=None):
+    """Adam with cosine decay on ``loss_fn(combine(unscale(params), static))``; non-finite steps are skipped.
+
+    ``unscale`` maps the optimised parameters back to the model's (a diagonal preconditioner)."""
     schedule = optax.cosine_decay_schedule(lr, n_steps, alpha=lr_final / lr)
-    opt = optax.adam(schedule)
+    opt = optax.apply_if_finite(optax.adam(schedule), max_consecutive_errors=n_steps)
+    unscale = (lambda q: q) if unscale is None else unscale
 
     def total(pp):
-        return loss_fn(eqx.combine(pp, static))
+        return loss_fn(eqx.combine(unscale(pp), static))
 
     @jax.jit
     def run(pp):
@@ -455,10 +459,23 @@ def _optimise(loss_fn, params, static, *, n_steps, lr, lr_final):
             return (optax.apply_updates(pp, updates), state), loss
 
         (pp, _), losses = lax.scan(step, (pp, opt.init(pp)), None, length=n_steps)
-        gnorm = optax.global_norm(jax.grad(total)(pp))
-        return pp, losses, gnorm
+        loss, g = jax.value_and_grad(total)(pp)
+        return unscale(pp), jnp.append(losses, loss), optax.global_norm(g)
 
-    return run(params)
+    pp, losses, gnorm = run(params)
+    return pp, losses[1:], gnorm
+
+
+def _taylor_scales(rule: TaylorRule, pre, post, w, r=None) -> Array:
+    """Typical size m_i of each Taylor monomial on the data: √(E pre^2a · E post^2b · E w^2c [· E r^2d])."""
+    moments = [jnp.stack([jnp.ones(()), jnp.mean(v**2), jnp.mean(v**4)]) for v in (pre, post, w)]
+    if rule.reward:
+        moments.append(jnp.stack([jnp.ones(()), jnp.mean(r**2), jnp.mean(r**4)]))
+    e = np.array(taylor_exponents(rule.reward))
+    m = jnp.ones(len(e))
+    for var, mom in enumerate(moments):
+        m = m * mom[e[:, var]]
+    return jnp.sqrt(jnp.maximum(m, 1e-12))
 
 
 def _status(losses, rtol) -> Status:
@@ -472,8 +489,8 @@ def _status(losses, rtol) -> Status:
 
 def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None, layer: PlasticLayer | None = None,
              l1: float = 1e-3, n_steps: int = 400, lr: float = 1e-2, lr_final: float = 1e-4, memory: int = 10,
-             checkpoint: bool = True, true_rule: TaylorRule | None = None, rtol: float = 1e-2,
-             throw: bool = True) -> RuleFit:
+             checkpoint: bool = True, precondition: bool = True, true_rule: TaylorRule | None = None,
+             rtol: float = 1e-2, throw: bool = True) -> RuleFit:
     """Fit the parameters of ``rule`` to recorded trajectories by gradient descent through the simulation.
 
     Args:
@@ -487,6 +504,7 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
         n_steps, lr, lr_final: Adam steps and a cosine learning-rate decay from lr to lr_final.
         memory: trials in the running reward average E[R] (choice data).
         checkpoint: rematerialise each simulation step in the backward pass (memory ∝ carry only).
+        precondition: for Taylor rules, run Adam on m_i θ_i with m_i the typical size of monomial i on the data.
         true_rule: ground truth, for ``coef_error``.
         rtol: the fit counts as converged when the loss changed by less than rtol (relative) over the last 10%
             of the steps.
@@ -536,8 +554,19 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
             return jnp.sum(mask * jnp.mean((Y - train.Y) ** 2, axis=(0, 1))) / jnp.sum(mask) / var
 
     params, static = eqx.partition(rule, eqx.is_inexact_array)
+    unscale = None
+    if precondition and isinstance(rule, TaylorRule):
+        # optimise u_i = m_i θ_i, with m_i the typical size of monomial i: each Adam step then changes every
+        # term's contribution to Δw by a comparable amount (a diagonal preconditioner; the optimum is unchanged)
+        if choices:
+            post = jnp.tanh(jnp.einsum("nhi,nti->nth", train.W0, train.X))
+            m = _taylor_scales(rule, train.X, post, train.W0, reward_signal(train.choice, train.R, memory))
+        else:
+            m = _taylor_scales(rule, train.X, train.Y[..., train.observed], train.W0)
+        params = eqx.tree_at(lambda rl: rl.theta, params, params.theta * m)
+        unscale = lambda q: eqx.tree_at(lambda rl: rl.theta, q, q.theta / m)  # noqa: E731
     pp, losses, gnorm = _optimise(lambda rl: data_loss(rl) + l1 * _l1(rl), params, static, n_steps=n_steps, lr=lr,
-                                  lr_final=lr_final)
+                                  lr_final=lr_final, unscale=unscale)
     fitted = eqx.combine(pp, static)
     status = _status(losses, rtol)
 

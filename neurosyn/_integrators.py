@@ -39,7 +39,9 @@ def rk_step(net, J, x, A, dt, method: str, plastic=1.0, clamp=False, clamp_value
     rows = ((),) + tuple(a)
     delayed = net.rule.delay() > 0
     if delayed and phi_delayed is None:
-        raise ValueError(f"rule {net.rule!r} has a delay: rk_step needs phi_delayed (neurosyn.simulate supplies it)")
+        raise ValueError(
+            f"rule {net.rule!r} has a delay: rk_step needs phi_delayed (neurosyn.simulate supplies it)"
+        )
     rule_t = type(net.rule)
     same_rates = rule_t.decay_rate is Rule.decay_rate and rule_t.drive_rate is Rule.drive_rate
     h = plastic / net.p  # λ = μ = h for decaying rules (the arithmetic below is then the original one)

@@ -1,6 +1,6 @@
 """The network: parameters as an immutable pytree, and its quenched couplings.
 
-    ẋ_i = −x_i + Σ_j (J_ij + A_ij) φ(x_j),     p Ȧ_ij = −A_ij + (k/N) φ_i φ_j,     J_ij ~ N(0, g²/N).
+ẋ_i = −x_i + Σ_j (J_ij + A_ij) φ(x_j),     p Ȧ_ij = −A_ij + (k/N) φ_i φ_j,     J_ij ~ N(0, g²/N).
 """
 
 from __future__ import annotations
@@ -48,9 +48,13 @@ class Network(eqx.Module):
             value = getattr(self, name)
             if not isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
                 check(name, value, meaning)
-            elif not isinstance(value, jax.core.Tracer):  # e.g. per-synapse p [N, N]: check all, report the first bad
+            elif not isinstance(
+                value, jax.core.Tracer
+            ):  # e.g. per-synapse p [N, N]: check all, report the first bad
                 flat = np.ravel(np.asarray(value))
-                ok = np.isfinite(flat) & {check_positive: flat > 0, check_nonnegative: flat >= 0}.get(check, True)
+                ok = np.isfinite(flat) & {check_positive: flat > 0, check_nonnegative: flat >= 0}.get(
+                    check, True
+                )
                 check(name, flat[np.argmin(ok)] if flat.size else 0.0, meaning)
 
 

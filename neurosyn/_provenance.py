@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
+from datetime import UTC, datetime
 import importlib.metadata
 import json
 import os
@@ -27,10 +27,14 @@ def git_sha() -> dict:
     """The git commit of the neurosyn checkout, with a dirty flag (None outside a checkout)."""
     root = Path(__file__).resolve().parent.parent
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        )
         if sha.returncode != 0:
             return {"sha": None, "dirty": None}
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5
+        )
         return {"sha": sha.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"sha": None, "dirty": None}
@@ -49,7 +53,7 @@ def provenance(params: dict | None = None, *, seed=None, argv=None) -> dict:
         "x64": bool(jax.config.read("jax_enable_x64")),
         "host": platform.node(),
         "pid": os.getpid(),
-        "utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

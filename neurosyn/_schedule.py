@@ -63,7 +63,9 @@ class Schedule:
     def __post_init__(self):
         for ev in self.events:
             if not isinstance(ev, Event):
-                raise ValueError(f"schedule event must be one of Halt, Release, Perturb, Clamp, ShuffleJ; got {ev!r}")
+                raise ValueError(
+                    f"schedule event must be one of Halt, Release, Perturb, Clamp, ShuffleJ; got {ev!r}"
+                )
             check_nonnegative("t", ev.t, f"time of {type(ev).__name__}")
             if isinstance(ev, Clamp):
                 check_positive("until - t", ev.until - ev.t, "clamp duration")
@@ -94,7 +96,9 @@ class Schedule:
         return dict(plastic=plastic, clamp=clamp, clamp_value=clamp_value, kick=kick, shuffle=shuffle)
 
 
-def freeze_cycle(t_halt: float, t_release: float, *, perturb: float | None = 1.0, clamp: bool = True) -> tuple:
+def freeze_cycle(
+    t_halt: float, t_release: float, *, perturb: float | None = 1.0, clamp: bool = True
+) -> tuple:
     """The Fig. 7(a) cycle: halt, perturb at 1/3, clamp x at 0 from 2/3 of the halt, release."""
     span = t_release - t_halt
     events = [Halt(t_halt)]

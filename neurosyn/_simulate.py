@@ -1,4 +1,4 @@
-"""The finite-size simulator: fixed-step RK over (x, A) under `lax.scan`, recording reduced observables online.
+"""The finite-size simulator: fixed-step RK over (x, A) under `lax.scan`, recording reduced observables.
 
 Peak memory is the state (J, A, x) plus a ring buffer of φ for C(τ); the N×N trajectory of A is never stored.
 Long runs loop in Python over jitted segments (one compile per shape) so a progress bar can follow them.
@@ -134,8 +134,12 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
         b, plastic, clamp, clamp_value, kick, shuffle = ctrl
         kb = jr.fold_in(key, b)
         x = c["x"] + kick * jr.normal(jr.fold_in(kb, 0), c["x"].shape, c["x"].dtype)
-        J = lax.cond(shuffle, lambda J: jr.permutation(jr.fold_in(kb, 1), J.ravel()).reshape(J.shape),
-                     lambda J: J, c["J"])
+        J = lax.cond(
+            shuffle,
+            lambda J: jr.permutation(jr.fold_in(kb, 1), J.ravel()).reshape(J.shape),
+            lambda J: J,
+            c["J"],
+        )
         x = jnp.where(clamp, clamp_value, x)
 
         def step(_, xa):
@@ -143,7 +147,9 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
 
         if "phi_hist" in c:  # delayed rule: carry φ at t − (n_d+1)dt … t (see _delayed_step)
             x, A, phist = lax.fori_loop(
-                0, n_sub, lambda _, s: _delayed_step(net, J, *s, dt, method, plastic, clamp, clamp_value),
+                0,
+                n_sub,
+                lambda _, s: _delayed_step(net, J, *s, dt, method, plastic, clamp, clamp_value),
                 (x, c["A"], c["phi_hist"]),
             )
         else:
@@ -169,8 +175,12 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
             n_avg=c["n_avg"] + after,
             finite=c["finite"] & jnp.all(jnp.isfinite(x)),
         )
-        out = dict(x=x[jnp.asarray(units, dtype=int)] if units else x[:0], x2=x2,
-                   pr_A=participation_ratio(A), xdot_norm=jnp.linalg.norm(xdot))
+        out = dict(
+            x=x[jnp.asarray(units, dtype=int)] if units else x[:0],
+            x2=x2,
+            pr_A=participation_ratio(A),
+            xdot_norm=jnp.linalg.norm(xdot),
+        )
         return new, out
 
     n = controls["plastic"].shape[0]
@@ -186,7 +196,12 @@ def _delayed_step(net, J, x, A, phist, dt, method, plastic, clamp, clamp_value):
     Stage offsets 0 and 1 read φ(t − d) and φ(t − d + dt) from the history; offset ½ uses the cubic Lagrange
     midpoint (−φ₋₁ + 9φ₀ + 9φ₁ − φ₂)/16 around t − d, with error O(dt⁴).
     """
-    fm1, f0, f1, f2 = phist[0], phist[1], phist[2], phist[3]  # φ at t − d − dt, t − d, t − d + dt, t − d + 2dt
+    fm1, f0, f1, f2 = (
+        phist[0],
+        phist[1],
+        phist[2],
+        phist[3],
+    )  # φ at t − d − dt, t − d, t − d + dt, t − d + 2dt
     mid = (-fm1 + 9.0 * f0 + 9.0 * f1 - f2) / 16.0
     delayed = [{0.0: f0, 0.5: mid, 1.0: f1}[c] for c in stage_offsets(method)]
     x_new, A_new = rk_step(net, J, x, A, dt, method, plastic, clamp, clamp_value, phi_delayed=delayed)
@@ -197,8 +212,9 @@ def _delayed_step(net, J, x, A, phist, dt, method, plastic, clamp, clamp_value):
 @eqx.filter_jit
 def _run_segment(net, carry, controls, block0, keys, static):
     n_sub, dt, method, units, b_burn, batched = static
-    f = lambda c, k: _segment(net, c, controls, block0, k, n_sub=n_sub, dt=dt, method=method, units=units,
-                              b_burn=b_burn)
+    f = lambda c, k: _segment(
+        net, c, controls, block0, k, n_sub=n_sub, dt=dt, method=method, units=units, b_burn=b_burn
+    )
     if batched:
         return jax.vmap(f)(carry, keys)
     return f(carry, keys)
@@ -217,7 +233,7 @@ def simulate(
     method: str = "rk4",
     dtype="float64",
     record: Record = Record(),
-    schedule: Schedule = Schedule(),
+    schedule: Schedule | None = None,
     t_burn: float | None = None,
     n_networks: int | None = None,
     x0=None,
@@ -282,7 +298,9 @@ def simulate(
             raise ValueError(
                 f"the rule's delay d={net.rule.delay()} must be a multiple of dt={dt} with d >= 2*dt; lower dt"
             )
-    net_d = eqx.tree_at(lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dtype) for v in (net.g, net.k, net.p)))
+    net_d = eqx.tree_at(
+        lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dtype) for v in (net.g, net.k, net.p))
+    )
 
     def init(key, J0_, x0_, A0_):
         key_J, key_x0, key_ev = jr.split(key, 3)
@@ -295,14 +313,16 @@ def simulate(
     given = [None if a is None else jnp.asarray(a) for a in (J0, x0, A0)]
     for name, a, nd in zip(("J0", "x0", "A0"), given, (2, 1, 2), strict=True):
         if a is not None and (a.ndim not in (nd, nd + batched) or a.shape[-1] != net.N):
-            raise ValueError(f"{name} has shape {a.shape}; expected {(net.N,) * nd} (or with a leading batch axis)")
+            raise ValueError(
+                f"{name} has shape {a.shape}; expected {(net.N,) * nd} (or with a leading batch axis)"
+            )
     if batched:
         axes = [None if a is None or a.ndim == nd else 0 for a, nd in zip(given, (2, 1, 2), strict=True)]
         carry, ev_keys = jax.vmap(init, in_axes=(0, *axes))(jr.split(key, n_networks), *given)
     else:
         carry, ev_keys = init(key, *given)
 
-    ctrl_all = schedule.controls(n_blocks, record.dt)
+    ctrl_all = (schedule or Schedule()).controls(n_blocks, record.dt)
     seg_blocks = max(1, int(round(segment / record.dt)))
     static = (n_sub, dt, method, tuple(int(u) for u in record.units), b_burn, batched)
     outs = []
@@ -313,7 +333,10 @@ def simulate(
         bar = tqdm(total=float(T), unit="τ", desc=f"simulate N={net.N}", leave=False)
     for start in range(0, n_blocks, seg_blocks):
         stop = min(start + seg_blocks, n_blocks)
-        ctrl = {k: jnp.asarray(v[start:stop], dtype if v.dtype.kind == "f" else v.dtype) for k, v in ctrl_all.items()}
+        ctrl = {
+            k: jnp.asarray(v[start:stop], dtype if v.dtype.kind == "f" else v.dtype)
+            for k, v in ctrl_all.items()
+        }
         carry, out = _run_segment(net_d, carry, ctrl, jnp.asarray(start), ev_keys, static)
         outs.append(out)
         if bar is not None:
@@ -376,9 +399,18 @@ def deform(
     for i, g in enumerate(gs):
         step_net = eqx.tree_at(lambda n: n.g, net, jnp.asarray(g))
         sim = simulate(
-            step_net, t_step, key=jr.fold_in(key_run, i), dt=dt, method=method, dtype=dtype, record=rec,
-            t_burn=0.0, n_networks=n_networks, J0=J0,
-            x0=None if state is None else state.x, A0=None if state is None else state.A,
+            step_net,
+            t_step,
+            key=jr.fold_in(key_run, i),
+            dt=dt,
+            method=method,
+            dtype=dtype,
+            record=rec,
+            t_burn=0.0,
+            n_networks=n_networks,
+            J0=J0,
+            x0=None if state is None else state.x,
+            A0=None if state is None else state.A,
         )
         state = sim.state
     return state, J0

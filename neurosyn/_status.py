@@ -11,8 +11,12 @@ class Status(eqx.Enumeration):
     success = "converged"
     max_steps = "stopped at max_steps before meeting the tolerance; raise max_steps or loosen the tolerance"
     nonfinite = "the state or iterate became non-finite; reduce dt or check the parameters"
-    not_psd = "a correlation function lost its non-negative power spectrum; increase samples or the lag window"
-    collapsed = "the solution collapsed to the trivial state C = 0; start from a larger C(0) or continue in g, k"
+    not_psd = (
+        "a correlation function lost its non-negative power spectrum; increase samples or the lag window"
+    )
+    collapsed = (
+        "the solution collapsed to the trivial state C = 0; start from a larger C(0) or continue in g, k"
+    )
     not_settled = "the run ended before the state settled; run longer"
     insufficient = "too few quantities were computed to reach the answer (e.g. exponents for Kaplan-Yorke)"
 

@@ -6,6 +6,7 @@ Edit here, regenerate, then ``ruff check notebooks && ruff format notebooks``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -15,17 +16,7 @@ HERE = Path(__file__).parent
 SETUP = """\
 from pathlib import Path
 
-import jax.numpy as jnp
-import jax.random as jr
-import matplotlib.pyplot as plt
-import numpy as np
-
-import dmft
-import fixedpoints
-import lyapunov
-import neurosyn as ns
-import phases
-import spectra
+{imports}
 
 FIG = Path("figures")
 FIG.mkdir(exist_ok=True)
@@ -40,7 +31,7 @@ def save(fig, name, gallery=False):
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {}
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 NOTEBOOKS["02_correlations"] = [
     ("md", """\
 # Fig. 2 — correlation functions, timescale and spectra at g > 1
@@ -71,7 +62,7 @@ else:  # paper: k = -5 ... 2 (10 values), g = 2..5 and p = 2.5, 10, 20 over k in
     N, T, t_burn = 2000, 3000.0, 300.0
     k_values = (-5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0)
     g_tau, p_tau = (2.0, 3.0, 4.0, 5.0), (2.5, 10.0, 20.0)
-    k_tau = tuple(np.linspace(-3.0, 3.0, 13))
+    k_tau = tuple(-3.0 + 0.5 * i for i in range(13))
     n_samples, dt_dmft = 2048, 0.1"""),
     ("code", SETUP),
     ("md", "## (a) C(τ): DMFT against simulation"),
@@ -155,7 +146,7 @@ assert np.all(np.diff([float(theory[k].tau_star) for k in k_values]) > 0)
 assert all(np.isfinite(f) and f > 0 for f in f_osc.values())"""),
 ]
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 NOTEBOOKS["03_plasticity_induced_chaos"] = [
     ("md", """\
 # Fig. 3 — plasticity-induced chaos at g < 1
@@ -187,7 +178,7 @@ else:  # paper: N = 200..1000 for lifetimes with 10^7 cap, g = 0.8, 0.9, 1.0, 1.
     N, T = 2000, 4000.0
     N_life, n_life, T_cap = (200, 400, 600, 800, 1000), 100, 1e7
     g_stern = (0.8, 0.9, 1.0, 1.1)
-    s_grid = tuple(np.linspace(0.05, 2.0, 40))
+    s_grid = tuple(0.05 * i for i in range(1, 41))
     deform_kw = dict(g_start=1.4, g_step=0.05, t_step=60.0)
     n_samples = 2048"""),
     ("code", SETUP),
@@ -255,7 +246,7 @@ fig, ax = plt.subplots(figsize=(5, 3.5))
 for gi, (s, y) in sorted(curves.items()):
     order = np.argsort(s)
     ax.plot(s[order], y[order], "o-", label=f"g = {gi}")
-for gi, r in kc.items():
+for r in kc.values():
     ax.plot(r.s, r.k_crit, "k*", ms=10)
 for k in k_values:
     ax.axhline(k, ls="--", color="0.6", lw=0.7)
@@ -280,7 +271,7 @@ assert diff < 3 / np.sqrt(N) + 4 * float(theory[k].C_err[0])
 assert median[k, N_life[-1]] > median[k, N_life[0]]"""),
 ]
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 NOTEBOOKS["04_jacobian_spectra"] = [
     ("md", """\
 # Fig. 4 — Jacobian spectra of the joint neuron–synapse system
@@ -348,7 +339,530 @@ for g in g_values:
 assert max(float(spec.f_a_error) for spec, _ in panels.values()) < 1e-8"""),
 ]
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
+NOTEBOOKS["01_phase_diagram"] = [
+    ("md", """\
+# Fig. 1b — the phase diagram in (g, k) with example traces of the eight phases
+
+**Question.** Which dynamical regimes does the coupled neuron–synapse network have at p = 2.5?
+
+Model (Eqs. 1–3): $\\dot x_i = -x_i + \\sum_j (J_{ij} + A_{ij})\\phi(x_j)$,
+$p\\dot A_{ij} = -A_{ij} + (k/N)\\phi(x_i)\\phi(x_j)$, $J_{ij}\\sim N(0, g^2/N)$, φ = tanh. Boundaries
+(model.md §4.7): g = 1 (continuous transition for k ≲ 1); the first-order line $k_{crit}(g) = \\min_s s/C(0;g,s)$
+for g < 1 (from 2.017 at g = 0 to 1 at g = 1, `dmft.k_crit`); the nonfreezable → semifreezable → freezable
+lines for g > 1 from the two-replica DMFT (both start at 2/(√3π) = 0.3676 as g → 1⁺); and the p-independent
+onset of stable fixed points (`fixedpoints.k_onset`, hatched). The theory sweep is `phases.sweep` with
+`phases.TheoryPoint`; the traces are finite-N simulations at the markers `phases.MARKERS`."""),
+    ("params", """\
+QUICK = True  # QUICK run: ~{t01} on an idle 2-core machine; False: paper-scale settings (~1 h)
+seed = 0
+p = 2.5
+if QUICK:
+    g_axis, k_axis = "0,0.8,1.2,1.6,2.0,2.4,2.8,3.2", "-1:2.25:14"
+    N, T = 200, 200.0
+else:  # paper: g in [0, 3.25], k in [-1, 2.25] in steps of ~0.05; traces at N = 1000
+    g_axis, k_axis = "0:3.25:66", "-1:2.25:66"
+    N, T = 1000, 200.0"""),
+    ("code", SETUP),
+    ("md", "## Theory: phase labels and boundaries on a grid"),
+    ("code", """\
+ds = phases.sweep(phases.TheoryPoint(p=p, dmft=False, count=False), phases.Grid(g=g_axis, k=k_axis),
+                  out=FIG / "01_phase_diagram.nc", seed=seed, progress=False)
+print(phases.status_counts(ds))
+for (name, g_, _), why in sorted(getattr(phases, "_REASONS", {}).items()):
+    print(name, g_, why)
+fig, ax = plt.subplots(figsize=(6, 4.5))
+phases.plot_phase_diagram(ds, ax=ax)
+save(fig, "01a_phase_diagram", gallery=True)"""),
+    ("md", """\
+## Example traces at the eight markers (t ∈ [0, 200])
+In (ii), (vii) and (viii) plasticity is halted at t = 75 and released at t = 160. States at g < 1 ((iv), (v))
+are prepared by deformation from g = 1.2 (`neurosyn.deform`)."""),
+    ("code", """\
+key = jr.key(seed)
+record = ns.Record(dt=0.5, units=tuple(range(5)), tau_max=0.0)
+halted = {"(ii)", "(vii)", "(viii)"}
+traces = {}
+for i, (label, (g, k)) in enumerate(phases.MARKERS.items()):
+    net = ns.Network(N=N, g=g, k=k, p=p)
+    schedule = ns.Schedule((ns.Halt(75.0), ns.Release(160.0))) if label in halted else ns.Schedule()
+    kw = {}
+    if g < 1:
+        state, J0 = ns.deform(net, key=jr.fold_in(key, 100 + i), g_start=1.2, g_step=0.1, t_step=40.0)
+        kw = dict(x0=state.x, A0=state.A, J0=J0)
+    traces[label] = ns.simulate(net, T, key=jr.fold_in(key, i), record=record, schedule=schedule, t_burn=T / 2,
+                                **kw)
+fig, axes = plt.subplots(2, 4, figsize=(10, 4), sharex=True, sharey=True)
+for ax, (label, sim) in zip(axes.flat, traces.items(), strict=True):
+    g, k = phases.MARKERS[label]
+    ax.plot(sim.t, sim.x, lw=0.6)
+    if label in halted:
+        ax.axvspan(75, 160, color="0.9")
+    ax.set(ylim=(-5, 5), title=f"{label} g={g}, k={k}")
+for ax in axes[1]:
+    ax.set_xlabel("t")
+save(fig, "01b_traces")"""),
+    ("md", """\
+## Check against theory
+k_crit(0.85) must separate markers (v) (k = 1.0, quiescent) and (iv) (k = 1.75, plasticity-induced chaos); the
+simulation must agree: (v) collapses (⟨x²⟩ < 10⁻⁶ at the end) while (iv) stays active (⟨x²⟩ > 10⁻²). At the
+k = 0 marker (i) the time-averaged C(0) must match the exact SCS value at g = 2.25 within 3/√N (finite-N
+fluctuations of a 100-time-unit average)."""),
+    ("code", """\
+kc = phases.boundaries(0.85, p)["k_crit"]
+print(f"k_crit(0.85) = {kc:.3f}")
+assert 1.0 < kc < 1.75
+assert float(traces["(v)"].x2[-1]) < 1e-6
+assert float(traces["(iv)"].x2[-1]) > 1e-2
+scs = dmft.solve_scs(2.25)
+print(f"C(0) at (i): sim {float(traces['(i)'].C0):.3f}, SCS {scs.C0:.3f}")
+assert abs(float(traces["(i)"].C0) - scs.C0) < 3 / np.sqrt(N)"""),
+]
+
+# ----------------------------------------------------------------------------------------------------
+NOTEBOOKS["05_lyapunov"] = [
+    ("md", """\
+# Figs. 5 and 9 — Lyapunov exponents of the joint (N + N²)-dimensional dynamics
+
+**Question.** Where is the coupled system chaotic, how does plasticity change its Lyapunov spectrum and its
+attractor dimension?
+
+λ_max by the renormalised two-trajectory method (kick of 10⁻² to x, `lyapunov.lambda_max_perturbation`) and
+spectra from both ends by QR (`lyapunov.lyapunov_spectrum`, tangent map of the RK4 step). Kaplan–Yorke
+dimension $D_{KY} = j + \\sum_{i\\le j}\\lambda_i/|\\lambda_{j+1}|$. At k = 0 the DMFT gives λ_max from the
+two-replica Schrödinger problem (`dmft.lyapunov_dmft`: 0.110 at g = 2); the synaptic variables add the
+exponent −1/p with multiplicity ≈ N² (a spike at −0.4 for p = 2.5)."""),
+    ("params", """\
+QUICK = True  # QUICK run: ~{t05} on an idle 2-core machine; False: paper-scale settings (days on CPU)
+seed = 0
+p = 2.5
+if QUICK:
+    g_axis, k_axis = "0.8,1.4,2.0,2.6", "-1,0,1,2"  # heat map (Fig. 5a)
+    N_map, networks, T_map, t_kick = (40, 80), 2, 250.0, 100.0  # Fig. 9: several N
+    N_spec, m_spec, T_spec, g_spec, k_spec = 20, 40, 100.0, 2.0, (-1.0, 0.0, 2.0)  # Fig. 5b
+    N_k, m_k, T_k, g_k, k_k = 40, 10, 200.0, (2.0,), (-1.0, 0.0, 1.0, 2.0)  # Fig. 5c,d
+else:  # paper: grid ~0.1 over g in [0, 3.3], k in [-1, 3]; N = 4000, 200 networks, T = 850, kick at 250;
+    # spectra N = 900, 1600 + 1600 exponents, T = 800; Fig. 9: N = 500, 1000, 2000, 4000
+    g_axis, k_axis = "0:3.3:34", "-1:3:41"
+    N_map, networks, T_map, t_kick = (500, 1000, 2000, 4000), 200, 850.0, 250.0
+    N_spec, m_spec, T_spec, g_spec, k_spec = 900, 1600, 800.0, 2.0, (-2.0, -1.0, 0.0, 1.0, 2.0)
+    N_k, m_k, T_k, g_k, k_k = 900, 200, 800.0, (1.5, 2.0, 2.5, 3.0), (-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5)"""),
+    ("code", SETUP),
+    ("md", "## (a) and Fig. 9: λ_max heat maps for several N"),
+    ("code", """\
+maps = {}
+for N in N_map:
+    point = phases.SimulationPoint(p=p, N=N, networks=networks, T=T_map, t_kick=t_kick)
+    maps[N] = phases.sweep(point, phases.Grid(g=g_axis, k=k_axis), out=FIG / f"05_lambda_map_N{N}.nc",
+                           seed=seed, progress=False)
+fig, axes = plt.subplots(1, len(N_map), figsize=(4.2 * len(N_map), 3.5), squeeze=False)
+for ax, N in zip(axes[0], N_map, strict=True):
+    phases.plot_lyapunov_map(maps[N], ax=ax)
+    ax.set_title(f"λ_max, N = {N}")
+save(fig, "05a_lambda_max_map", gallery=True)"""),
+    ("md", "## (b) Lyapunov spectra from both ends (histograms, log counts)"),
+    ("code", """\
+key = jr.key(seed)
+spec = {}
+for i, k in enumerate(k_spec):
+    net = ns.Network(N=N_spec, g=g_spec, k=k, p=p)
+    spec[k] = lyapunov.lyapunov_spectrum(net, key=jr.fold_in(key, i), m=m_spec, bottom=m_spec, T=T_spec,
+                                         t_transient=100.0, t_tangent=50.0)
+fig, axes = plt.subplots(1, len(k_spec), figsize=(3 * len(k_spec), 2.8), sharey=True)
+for ax, k in zip(axes, k_spec, strict=True):
+    lam = np.concatenate([np.asarray(spec[k].exponents), np.asarray(spec[k].bottom_exponents)])
+    ax.hist(lam, bins=np.linspace(-3, 1, 61), log=True)
+    ax.axvline(-1 / p, color="C3", lw=0.6)
+    ax.set(xlabel="λ", title=f"g = {g_spec}, k = {k}")
+save(fig, "05b_spectra")"""),
+    ("md", "## (c, d) λ_max (QR solid, perturbation dashed) and D_KY/N against k"),
+    ("code", """\
+qr, pert = {}, {}
+for i, g in enumerate(g_k):
+    for j, k in enumerate(k_k):
+        net = ns.Network(N=N_k, g=g, k=k, p=p)
+        kk = jr.fold_in(key, 100 + 10 * i + j)
+        qr[g, k] = lyapunov.lyapunov_spectrum(net, key=kk, m=m_k, T=T_k, t_transient=100.0, t_tangent=50.0)
+        pert[g, k] = lyapunov.lambda_max_perturbation(net, key=kk, T=T_k, t_kick=100.0)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3))
+for g in g_k:
+    ax1.errorbar(k_k, [float(qr[g, k].exponents[0]) for k in k_k],
+                 [float(qr[g, k].exponents_err[0]) for k in k_k], fmt="o-", label=f"g = {g}")
+    ax1.errorbar(k_k, [float(pert[g, k].lambda_max) for k in k_k],
+                 [float(pert[g, k].lambda_max_err) for k in k_k], fmt="s--", color=ax1.lines[-1].get_color())
+    ax2.plot(k_k, [float(qr[g, k].d_ky_over_N) for k in k_k], "o-")
+ax1.set(xlabel="k", ylabel="λ_max")
+ax1.legend(fontsize=7)
+ax2.set(xlabel="k", ylabel="D_KY / N")
+save(fig, "05cd_lambda_dky")
+for g in g_k:
+    for k in k_k:
+        print(f"g={g}, k={k:+}: λ_max QR {float(qr[g, k].exponents[0]):.3f} ± {float(qr[g, k].exponents_err[0]):.3f}, "
+              f"perturbation {float(pert[g, k].lambda_max):.3f} ± {float(pert[g, k].lambda_max_err):.3f}, "
+              f"D_KY/N {float(qr[g, k].d_ky_over_N):.4f}")"""),
+    ("md", """\
+## Check against theory
+(1) The synaptic block contributes −1/p exactly: the bottom of the k = 0 spectrum (decoupled synapses) sits at
+−1/p to 1e-6 (only the RK4 map's O(dt⁴) shift). (2) The two independent estimators of λ_max agree within three
+combined standard errors plus 0.02 (the QR value is for the RK4 map, the perturbation for the same map with a
+finite kick). (3) At k = 0, λ_max approaches the DMFT value 0.110 (g = 2) within 0.1 at this small N (finite-N
+λ_max at N = 40 differs by a few hundredths; the tolerance covers that and the statistical error)."""),
+    ("code", """\
+bottom0 = np.asarray(spec[0.0].bottom_exponents)
+assert np.allclose(bottom0, -1 / p, atol=1e-6), bottom0[-5:]
+for g in g_k:
+    for k in k_k:
+        a, b = qr[g, k], pert[g, k]
+        tol = 3 * np.hypot(float(a.exponents_err[0]), float(b.lambda_max_err)) + 0.02
+        assert abs(float(a.exponents[0]) - float(b.lambda_max)) < tol, (g, k)
+lam_dmft = dmft.lyapunov_dmft(2.0).lambda_max
+print(f"k = 0, g = 2: λ_max QR {float(qr[2.0, 0.0].exponents[0]):.3f}, DMFT {lam_dmft:.3f}")
+assert abs(float(qr[2.0, 0.0].exponents[0]) - lam_dmft) < 0.1"""),
+]
+
+# ----------------------------------------------------------------------------------------------------
+NOTEBOOKS["07_freezable_chaos"] = [
+    ("md", """\
+# Fig. 7 — freezable chaos
+
+**Question.** If plasticity is halted in a chaotic Hebbian network, do the neurons freeze at a fixed point that
+remembers the state at the halt?
+
+Protocol (Sec. VII): network A keeps its joint dynamics; replica B starts from A's state at the halt with
+W = J + A(0) frozen. Order parameters (Eqs. 28–30, 35): the overlap $Q(t) = \\langle\\phi^A(t)\\,\\bar\\phi^B
+\\rangle$, its normalised form $\\rho = Q/\\sqrt{D(0)C(0)}$ and the stability radius $r = g\\sqrt{\\langle
+\\phi'(x^B)^2\\rangle}$. Nonfreezable: Q = 0; semifreezable: Q > 0 but B stays chaotic; freezable: B reaches a
+stable fixed point (r < 1). Theory from the two-replica DMFT (Eqs. 31–34, `dmft.solve_two_replica`),
+simulation from `fixedpoints.freeze_test`; traces with the schedule events of `neurosyn` (Halt, Perturb,
+Clamp, Release, ShuffleJ)."""),
+    ("params", """\
+QUICK = True  # QUICK run: ~{t07} on an idle 2-core machine; False: paper-scale settings (hours)
+seed = 0
+p = 2.5
+g_trace, k_trace = 2.25, (0.6, 1.2, 1.55)  # Fig. 7a, b
+if QUICK:
+    N, T = 150, 400.0
+    g_q, k_q = 2.0, (1.25, 2.5)  # Fig. 7c
+    g_scan, k_scan = (2.0,), (0.5, 1.5, 2.5)  # Fig. 7d, e
+    n_networks, n_samples = 4, 256
+    two = dict(n=1024, n_samples=64, n_shifts=32, n_paths_B=8)
+else:  # paper: N ~ 2000; g = 2, 3, 4 over k in [0, 3]
+    N, T = 2000, 500.0
+    g_q, k_q = 2.0, (1.25, 1.5, 2.0, 2.5)
+    g_scan, k_scan = (2.0, 3.0, 4.0), tuple(0.25 * i for i in range(1, 13))
+    n_networks, n_samples = 16, 2048
+    two = dict(n=2048, n_samples=128, n_shifts=64, n_paths_B=8)"""),
+    ("code", SETUP),
+    ("md", "## (a) Halt / perturb / clamp / release, and (b) the shuffle-J test"),
+    ("code", """\
+key = jr.key(seed)
+record = ns.Record(dt=0.5, units=tuple(range(5)), tau_max=0.0)
+t_halt, t_release = 150.0, 300.0
+fig, axes = plt.subplots(1, 4, figsize=(12, 2.8), sharey=True)
+for i, k in enumerate(k_trace):
+    net = ns.Network(N=N, g=g_trace, k=k, p=p)
+    sim = ns.simulate(net, T, key=jr.fold_in(key, i), record=record, t_burn=0.0,
+                      schedule=ns.Schedule(ns.freeze_cycle(t_halt, t_release)))
+    axes[i].plot(sim.t, sim.x, lw=0.6)
+    axes[i].axvspan(t_halt, t_release, color="0.9")
+    axes[i].set(title=f"k = {k}", xlabel="t")
+net = ns.Network(N=N, g=g_trace, k=k_trace[-1], p=p)
+shuffle = ns.Schedule((ns.Halt(t_halt), ns.ShuffleJ(0.5 * (t_halt + t_release)), ns.Release(t_release)))
+sim = ns.simulate(net, T, key=jr.fold_in(key, 9), record=record, t_burn=0.0, schedule=shuffle)
+axes[3].plot(sim.t, sim.x, lw=0.6)
+axes[3].axvspan(t_halt, t_release, color="0.9")
+axes[3].axvline(0.5 * (t_halt + t_release), color="C3", ls="--")
+axes[3].set(title=f"shuffle J, k = {k_trace[-1]}", xlabel="t", ylim=(-5, 5))
+axes[0].set_ylabel("x_i")
+save(fig, "07ab_protocols")"""),
+    ("md", "## (c) Q(t) around the halt: two-replica DMFT against simulations (g = 2)"),
+    ("code", """\
+method = dmft.Stationary(dt=0.1, n_samples=n_samples, n_batches=4)
+two_method = dmft.TwoReplica(**two)
+solved, tests = {}, {}
+for i, k in enumerate(sorted(set(k_q) | set(k_scan))):
+    for gi in g_scan if k in k_scan else (g_q,):
+        net = ns.Network(N=N, g=gi, k=k, p=p)
+        sol = dmft.solve_dmft(net, method, key=jr.fold_in(key, 100 + i))
+        solved[gi, k] = dmft.solve_two_replica(net, sol, key=jr.fold_in(key, 200 + i), method=two_method,
+                                               throw=False)
+        tests[gi, k] = fixedpoints.freeze_test(net, key=jr.fold_in(key, 300 + i), n_networks=n_networks)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for c, k in enumerate(k_q):
+    th, sm = solved[g_q, k], tests[g_q, k]
+    ax.plot(th.t, th.Q, color=f"C{c}", label=f"k = {k}")
+    ax.plot(sm.t, np.asarray(sm.Q).mean(axis=0), "--", color=f"C{c}")
+ax.set(xlim=(-50, 50), xlabel="t (relative to the halt)", ylabel="Q(t)", title="DMFT (solid), simulation (dashed)")
+ax.legend(fontsize=7)
+save(fig, "07c_Q", gallery=True)"""),
+    ("md", "## (d, e) Q(0) and ρ(0) against k, with r (inset); triangles: simulations coloured by observed phase"),
+    ("code", """\
+colors = {0: "0.5", 1: "C1", 2: "C3"}  # nonfreezable, semifreezable, freezable
+fig, axes = plt.subplots(1, 3, figsize=(11, 3))
+for gi in g_scan:
+    ks = [k for k in k_scan]
+    axes[0].plot(ks, [float(solved[gi, k].Q0) for k in ks], "-", label=f"g = {gi}")
+    axes[1].plot(ks, [float(solved[gi, k].rho0) for k in ks], "-")
+    axes[2].plot(ks, [float(solved[gi, k].r) for k in ks], "-")
+    for k in ks:
+        t = tests[gi, k]
+        for q, rho, ph in zip(np.asarray(t.Q0), np.asarray(t.rho0), np.asarray(t.phase), strict=True):
+            axes[0].plot(k, q, "^", color=colors[int(ph)], ms=4)
+            axes[1].plot(k, rho, "^", color=colors[int(ph)], ms=4)
+        axes[2].plot([k] * len(t.r), t.r, "^", color="0.3", ms=4)
+axes[2].axhline(1, ls=":", color="0.5")
+axes[0].set(xlabel="k", ylabel="Q(0)")
+axes[1].set(xlabel="k", ylabel="ρ(0)")
+axes[2].set(xlabel="k", ylabel="r")
+axes[0].legend(fontsize=7)
+save(fig, "07de_order_parameters")
+for (gi, k), th in sorted(solved.items()):
+    print(f"g={gi}, k={k}: Q0 DMFT {float(th.Q0):.3f} ± {float(th.Q0_err):.3f}, sim "
+          f"{np.asarray(tests[gi, k].Q0).mean():.3f}; r DMFT {float(th.r):.3f}; phases {np.asarray(tests[gi, k].phase)}")"""),
+    ("md", """\
+## Check against theory
+The memory of the halt-time state, Q(0), must agree between the two-replica DMFT and the simulations at the
+largest k: the mean over networks within 3/√N plus 3 DMFT standard errors (finite-N spread of an overlap of two
+N-vectors is O(1/√N)); and the freezing apex 2/(√3π) = 0.3676 (model.md §8.6) lies below every k where the
+DMFT finds Q(0) > 0."""),
+    ("code", """\
+k = max(k_q)
+th, sm = solved[g_q, k], tests[g_q, k]
+q_sim = float(np.asarray(sm.Q0).mean())
+tol = 3 / np.sqrt(N) + 3 * float(th.Q0_err)
+print(f"Q(0): DMFT {float(th.Q0):.3f}, sim {q_sim:.3f}, tolerance {tol:.3f}")
+assert abs(q_sim - float(th.Q0)) < tol
+assert all(k > 2 / (np.sqrt(3) * np.pi) for (gi, k), t in solved.items() if bool(t.nontrivial))"""),
+]
+
+# ----------------------------------------------------------------------------------------------------
+NOTEBOOKS["06_fixed_points"] = [
+    ("md", """\
+# Fig. 6 — stable fixed points and the collapse of A to rank one
+
+**Question.** When does Hebbian plasticity create stable nonzero fixed points, how many, and how marginal?
+
+At a joint fixed point A* = kφφᵀ/N has rank one, so its participation ratio PR_A = (tr A)²/‖A‖²_F is exactly 1;
+in the chaotic state the DMFT gives $PR_A = p/T$, $T = \\int_0^\\infty e^{-\\tau/p}(C(\\tau)/C(0))^2 d\\tau$
+(Eqs. 22–23), 1.765, 4.60, 8.42 at k = 0, g = 3 for p = 2.5, 10, 20. Fixed points solve
+$x - kC_0\\tanh x = \\eta$, $\\eta \\sim N(0, g^2C_0)$ (Eq. 24), with the marginal-stability condition
+$g^2\\langle(\\cosh^2 x - kC_0)^{-2}\\rangle = 1$ (Eq. 26); the mean-field count
+$(1/N)\\log_2 N_{FP}$ (`fixedpoints.fixed_point_complexity`, a reconstruction, model.md §7.4) and its onset
+$k_{onset}(g)$ (p-independent; 2.017 at g = 0) are compared with finite-N Newton counts
+(`fixedpoints.count_fixed_points`) and with the spectra at fixed points (Eq. 21)."""),
+    ("params", """\
+QUICK = True  # QUICK run: ~{t06} on an idle 2-core machine; False: paper-scale settings (hours)
+seed = 0
+if QUICK:
+    p_values, k_pr = (2.5, 10.0), (0.0, 1.0, 2.0)  # panel (a), g = 3
+    N_settle, T_settle = 100, 300.0  # panel (b), g = 2, k = 2.25
+    g_count, k_count = (0.2, 0.5, 2.0, 3.0), tuple(0.5 * i for i in range(11))  # panel (c)
+    g_map, k_map = tuple(0.5 * i for i in range(9)), tuple(0.5 * i for i in range(7))  # panel (d)
+    N_fp, n_settle = 80, 4  # panel (e)
+    N_values, n_init, n_networks = (8, 12, 16), 200, 2  # finite-N counts at g = 0.5, k = 1.9
+    n_samples = 256
+else:  # paper: p = 2.5, 10, 20; k in [0, 2.25] and [0, 5]; heat map g in [0, 4], k in [0, 3] in steps ~0.05
+    p_values, k_pr = (2.5, 10.0, 20.0), tuple(0.25 * i for i in range(10))
+    N_settle, T_settle = 1000, 1000.0
+    g_count, k_count = (0.2, 0.5, 2.0, 3.0), tuple(0.05 * i for i in range(101))
+    g_map, k_map = tuple(0.05 * i for i in range(81)), tuple(0.05 * i for i in range(61))
+    N_fp, n_settle = 1000, 8
+    N_values, n_init, n_networks = tuple(range(10, 41, 5)), 2000, 5
+    n_samples = 2048"""),
+    ("code", SETUP),
+    ("md", "## (a) PR_A against k from the DMFT (g = 3)"),
+    ("code", """\
+key = jr.key(seed)
+g_pr = 3.0
+method = dmft.Stationary(dt=0.2, n_samples=n_samples, n_batches=4)
+scs = dmft.solve_scs(g_pr)
+pr = {}
+for i, p in enumerate(p_values):
+    for j, k in enumerate(k_pr):
+        if k == 0.0:  # exact: SCS correlation in Eq. 23
+            pr[p, k] = float(ns.pr_A_theory(scs.C, scs.lags, p))
+        else:
+            pr[p, k] = float(dmft.solve_dmft(ns.Network(N=1, g=g_pr, k=k, p=p), method,
+                                             key=jr.fold_in(key, 10 * i + j)).pr_A)
+fig, ax = plt.subplots(figsize=(4.5, 3))
+for p in p_values:
+    ax.plot(k_pr, [pr[p, k] for k in k_pr], "o-", label=f"p = {p:g}")
+ax.axhline(1, ls=":", color="0.5")
+ax.set(xlabel="k", ylabel="PR_A (DMFT)", yscale="log", title=f"g = {g_pr}")
+ax.legend(fontsize=7)
+save(fig, "06a_pr_A")
+print({k: round(v, 3) for k, v in pr.items()})"""),
+    ("md", "## (b) Settling to a fixed point: x(t) and PR_A(t) (g = 2, k = 2.25)"),
+    ("code", """\
+net_b = ns.Network(N=N_settle, g=2.0, k=2.25, p=2.5)
+sim_b = ns.simulate(net_b, T_settle, key=jr.fold_in(key, 100), t_burn=0.0,
+                    record=ns.Record(dt=0.5, units=tuple(range(6)), tau_max=0.0))
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6, 4), sharex=True)
+ax1.plot(sim_b.t, sim_b.x, lw=0.8)
+ax1.set(ylabel="x_i(t)")
+ax2.plot(sim_b.t, sim_b.pr_A)
+ax2.axhline(1, ls=":", color="0.5")
+ax2.set(xlabel="t", ylabel="PR_A(t)", yscale="log")
+save(fig, "06b_settling")
+pr_end = float(sim_b.pr_A[-1])
+print(f"PR_A at t = {T_settle:g}: {pr_end:.6f}")"""),
+    ("md", "## (c) Mean-field (1/N) log₂ N_FP against k, every branch"),
+    ("code", """\
+fig, ax = plt.subplots(figsize=(4.5, 3))
+for gi in g_count:
+    cx = [fixedpoints.fixed_point_complexity(gi, k) for k in k_count]
+    branches = np.array([np.asarray(c.log2_count) for c in cx])  # [k, branch]
+    for b in range(branches.shape[1]):
+        if np.isfinite(branches[:, b]).any():
+            ax.plot(k_count, branches[:, b], "-" if b == 0 else "--", color=f"C{g_count.index(gi)}",
+                    label=f"g = {gi}" if b == 0 else None)
+ax.set(xlabel="k", ylabel="(1/N) log₂ N_FP", ylim=(0, 1))
+ax.legend(fontsize=7)
+save(fig, "06c_counts")"""),
+    ("md", "## (d) Heat map of (1/N) log₂ N_FP with the onset curve k_onset(g)"),
+    ("code", """\
+def dominant(gi, k):
+    c = fixedpoints.fixed_point_complexity(gi, k)
+    return float(np.asarray(c.log2_count)[int(c.dominant)]) if int(c.dominant) >= 0 else np.nan
+
+
+heat = np.array([[dominant(gi, k) for gi in g_map] for k in k_map])
+g_line = np.linspace(0.0, 4.0, 17)
+onset = np.asarray(fixedpoints.k_onset(jnp.asarray(g_line)))
+fig, ax = plt.subplots(figsize=(6, 3.8))
+im = ax.pcolormesh(g_map, k_map, heat, shading="nearest", vmin=0, vmax=1, cmap="magma")
+ax.plot(g_line, onset, "k-", lw=2, label="onset k_onset(g)")
+fig.colorbar(im, ax=ax, label="(1/N) log₂ N_FP")
+ax.set(xlabel="g", ylabel="k", xlim=(0, 4), ylim=(0, 3))
+ax.legend(fontsize=7, loc="upper right")
+save(fig, "06d_heatmap", gallery=True)"""),
+    ("md", """\
+## (e) Spectra at stable fixed points against Eq. 21
+Runs settle (`fixedpoints.settle`); the end states are polished by Newton and classified by eig M̃. The theory
+support uses x drawn from the mean-field fixed-point distribution (`fixedpoints.sample_fixed_point_x`)."""),
+    ("code", """\
+fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+marginal = {}
+for ax, (gi, k) in zip(axes, ((2.0, 2.25), (0.5, 1.9)), strict=True):
+    net = ns.Network(N=N_fp, g=gi, k=k, p=2.5)
+    st = fixedpoints.settle(net, key=jr.fold_in(key, 200), T=400.0, n_networks=n_settle)
+    fps = st.fixed_points
+    cx = fixedpoints.fixed_point_complexity(gi, k)
+    C0 = float(np.asarray(cx.C0)[int(cx.dominant)])
+    xs = fixedpoints.sample_fixed_point_x(gi, k, 4000, key=jr.fold_in(key, 201))
+    theory = spectra.spectral_support(gi, k, 2.5, C0, xs, window=(-1.6, 0.2, -0.15, 0.15), n_grid=241)
+    marginal[gi, k] = fixedpoints.marginal_spectra(net, fps, key=jr.fold_in(key, 202))
+    eig = np.asarray(fps.eigenvalues)[np.asarray(fps.stable)].ravel()
+    ax.plot(eig.real, eig.imag, ".", ms=2)
+    for line in theory.boundary:
+        ax.plot(np.real(line), np.imag(line), "k-", lw=0.8)
+    ax.set(xlim=(-1.5, 0.1), ylim=(-0.1, 0.1), xlabel="Re λ", title=f"g = {gi}, k = {k}")
+    print(f"g={gi}, k={k}: {int(np.sum(fps.stable))} stable fixed points, max Re λ "
+          f"{np.asarray(marginal[gi, k].max_real)}, theory {float(marginal[gi, k].theory_max_real):.3g}")
+axes[0].set_ylabel("Im λ")
+save(fig, "06e_fixed_point_spectra")"""),
+    ("md", "## Finite-N counts against the mean-field growth rate (g = 0.5, k = 1.9)"),
+    ("code", """\
+counts = fixedpoints.count_fixed_points(0.5, 1.9, N_values, key=jr.fold_in(key, 300), n_init=n_init,
+                                        n_networks=n_networks)
+cx = fixedpoints.fixed_point_complexity(0.5, 1.9)
+rate_theory = float(np.asarray(cx.log2_count)[int(cx.dominant)])
+fig, ax = plt.subplots(figsize=(4.5, 3))
+ax.plot(counts.N, counts.log2_mean, "o", label="Newton counts")
+n_line = np.asarray(counts.N)
+ax.plot(n_line, rate_theory * (n_line - n_line[0]) + float(counts.log2_mean[0]), "k--", label="theory slope")
+ax.set(xlabel="N", ylabel="⟨log₂ N_FP⟩")
+ax.legend(fontsize=7)
+save(fig, "06f_counts_vs_N")
+print(f"growth rate: {counts.growth_rate:.3f} ± {counts.growth_rate_err:.3f} bits/neuron, theory {rate_theory:.3f}")"""),
+    ("md", """\
+## Check against theory
+Exact statements: PR_A(k = 0) = p/T from the SCS solution equals 1.765 (p = 2.5) and 4.60 (p = 10) within the
+0.3 % of model.md §2.4; a network that settled has PR_A = 1 (A* has rank one) to 1e-6; the onset at g = 0 is
+k_c = 2.017 (sinh 2χ = 6χ); stable fixed points found in simulation lie left of 0, at most 3/√N inside the
+marginal edge the theory predicts (finite-N edge fluctuations)."""),
+    ("code", """\
+assert abs(pr[2.5, 0.0] - 1.765) < 0.003 * 1.765
+assert abs(pr[10.0, 0.0] - 4.60) < 0.003 * 4.60
+assert abs(pr_end - 1.0) < 1e-6, pr_end
+assert abs(float(onset[0]) - 2.0170) < 1e-3
+for m in marginal.values():
+    mr = np.asarray(m.max_real)
+    assert mr.size > 0 and np.all(mr < 0) and np.all(mr > float(m.theory_max_real) - 3 / np.sqrt(N_fp)), mr"""),
+]
+
+# ----------------------------------------------------------------------------------------------------
+NOTEBOOKS["08_bistability"] = [
+    ("md", """\
+# Fig. 8 — fast/slow bistability at large p
+
+**Question.** With slow synapses (p = 45) and strong Hebbian plasticity, can a finite network switch between
+two dynamic states?
+
+Appendix B: two approximate solutions coexist — a *fast* one in which plasticity averages out (τ* = O(1)) and
+a *slow* one in which the synapses drag the neurons (τ* ≫ p). In the slow state A follows the recent activity
+closely, so its participation ratio PR_A = (tr A)²/‖A‖²_F is low; in the fast state A averages many patterns
+and PR_A ≈ p/T is high (Eq. 23). Epochs are labelled by the low-pass-filtered speed ‖ẋ‖/√N (filter ~10 time
+units; threshold midway between the two modes of its histogram, model.md §13). Paper: g = 2, k = 1.1, p = 45,
+N = 800, t ∈ [0, 10⁴]."""),
+    ("params", """\
+QUICK = True  # QUICK run: ~{t08} on an idle 2-core machine; False: paper-scale settings (~10 min)
+seed = 0
+g, k, p = 2.0, 1.1, 45.0
+if QUICK:
+    N, T = 120, 4000.0
+    n_samples = 256
+else:  # paper: N = 800 over 10^4 time units
+    N, T = 800, 10000.0
+    n_samples = 2048"""),
+    ("code", SETUP),
+    ("code", """\
+key = jr.key(seed)
+net = ns.Network(N=N, g=g, k=k, p=p)
+sim = ns.simulate(net, T, key=key, t_burn=0.0, record=ns.Record(dt=1.0, units=(0, 1, 2), tau_max=0.0))
+t = np.asarray(sim.t)
+speed = np.asarray(sim.xdot_norm) / np.sqrt(N)
+width = 10  # records (dt = 1): a 10-time-unit moving average
+smooth = np.convolve(speed, np.ones(width) / width, mode="same")
+late = t > 5 * p  # leave out the initial transient of A
+hist, edges = np.histogram(np.log10(smooth[late]), bins=30)
+centres = 0.5 * (edges[1:] + edges[:-1])
+lo, hi = np.argmax(hist[: len(hist) // 2]), len(hist) // 2 + np.argmax(hist[len(hist) // 2:])
+threshold = 10 ** (0.5 * (centres[lo] + centres[hi]))
+slow = smooth < threshold
+pr_A = np.asarray(sim.pr_A)
+print(f"threshold ‖ẋ‖/√N = {threshold:.3f}; slow fraction {slow[late].mean():.2f}; "
+      f"PR_A slow {np.median(pr_A[late & slow]):.2f}, fast {np.median(pr_A[late & ~slow]):.2f}")
+
+fig, axes = plt.subplots(3, 1, figsize=(6, 5), sharex=True)
+axes[0].plot(t, sim.x, lw=0.5)
+axes[0].set(ylabel="x_i")
+axes[1].semilogy(t, smooth, "k", lw=0.7)
+axes[1].axhline(threshold, color="C3", ls="--")
+axes[1].set(ylabel="filtered ‖ẋ‖/√N")
+axes[2].semilogy(t, pr_A, lw=0.7)
+axes[2].set(ylabel="PR_A", xlabel="t")
+for ax in axes:
+    ax.fill_between(t, 0, 1, where=slow & late, color="C0", alpha=0.12, transform=ax.get_xaxis_transform())
+save(fig, "08_bistability", gallery=True)"""),
+    ("md", "## Theory: the fast solution from the DMFT"),
+    ("code", """\
+sol = dmft.solve_dmft(net, dmft.Stationary(dt=0.2, n_samples=n_samples, n_batches=4), key=jr.fold_in(key, 1),
+                      throw=False)
+print(f"DMFT ({sol.status}): C(0) = {float(sol.C0):.3f}, tau* = {float(sol.tau_star):.2f}, "
+      f"PR_A = p/T = {float(sol.pr_A):.1f}")"""),
+    ("md", """\
+## Check
+Both kinds of epoch occur, and PR_A is lower in slow epochs than in fast ones (the qualitative statement of
+Fig. 8), by more than a factor 2. Independently, the exact identity behind Eq. 23 holds at every time:
+PR_A ≥ 1, since A is positive semidefinite (a sum of outer products) at every time."""),
+    ("code", """\
+assert 0.05 < slow[late].mean() < 0.95
+assert np.median(pr_A[late & slow]) * 2 < np.median(pr_A[late & ~slow])
+assert np.all(pr_A[late] >= 1 - 1e-9)"""),
+]
+
+# ----------------------------------------------------------------------------------------------------
 # Measured QUICK runtimes, filled into the parameters cells (update after timing on an idle machine).
 RUNTIMES = {
     "t01": "?? s",
@@ -362,7 +876,24 @@ RUNTIMES = {
 }
 
 
+THIRD_PARTY = {"jnp": "import jax.numpy as jnp", "jr": "import jax.random as jr",
+               "plt": "import matplotlib.pyplot as plt", "np": "import numpy as np"}
+OURS = {"dmft": "import dmft", "fixedpoints": "import fixedpoints", "lyapunov": "import lyapunov",
+        "ns": "import neurosyn as ns", "phases": "import phases", "spectra": "import spectra"}
+
+
+def imports(cells) -> str:
+    """The import block of a notebook: only the modules its code uses (ruff F401)."""
+    code = "\n".join(src for kind, src in cells if kind != "md" and src is not SETUP)
+    used = lambda alias: re.search(rf"\b{alias}\.", code) is not None
+    first = [line for alias, line in THIRD_PARTY.items() if used(alias)]
+    second = [line for alias, line in OURS.items() if used(alias)]
+    return "\n".join(first) + "\n\n" + "\n".join(second)
+
+
 def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    setup = SETUP.replace("{imports}", imports(cells))
+    cells = [(kind, setup if src is SETUP else src) for kind, src in cells]
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}

@@ -16,10 +16,16 @@ def register(app: typer.Typer) -> None:
 
 def prune_cmd(
     n: Annotated[int, typer.Option("--n", help="number of neurons")] = 1000,
-    structure: Annotated[str, typer.Option(help="homogeneous (dense lognormal) or clustered (rare bridges)")] = "clustered",
+    structure: Annotated[
+        str, typer.Option(help="homogeneous (dense lognormal) or clustered (rare bridges)")
+    ] = "clustered",
     budget: Annotated[str, typer.Option(help="kept synapses: a number or 'c·nlogn', e.g. 4nlogn")] = "4nlogn",
-    leak: Annotated[float | None, typer.Option(help="leak δ in A = L_W + δI [1.0 homogeneous, 0.001 clustered]")] = None,
-    covariance: Annotated[str, typer.Option(help="exact (Lyapunov solve) or simulated (Euler–Maruyama estimate)")] = "exact",
+    leak: Annotated[
+        float | None, typer.Option(help="leak δ in A = L_W + δI [1.0 homogeneous, 0.001 clustered]")
+    ] = None,
+    covariance: Annotated[
+        str, typer.Option(help="exact (Lyapunov solve) or simulated (Euler–Maruyama estimate)")
+    ] = "exact",
     seed: Annotated[int, typer.Option(help="integer seed")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
@@ -50,14 +56,23 @@ def prune_cmd(
     except ValueError as e:
         fail(str(e))
     wall = time.perf_counter() - t0
-    result = dict(params=dict(n=n, structure=structure, budget=budget, leak=delta, covariance=covariance), seed=seed,
-                  pruned_fraction=res.pruned_fraction, n_kept=res.n_kept, gen_eig_min=lo, gen_eig_max=hi,
-                  slowest_eig_error=err, baseline_errors=base, wall_s=wall)
+    result = dict(
+        params=dict(n=n, structure=structure, budget=budget, leak=delta, covariance=covariance),
+        seed=seed,
+        pruned_fraction=res.pruned_fraction,
+        n_kept=res.n_kept,
+        gen_eig_min=lo,
+        gen_eig_max=hi,
+        slowest_eig_error=err,
+        baseline_errors=base,
+        wall_s=wall,
+    )
     summary = (
         f"neurosyn prune  n={n} {structure} budget={budget} leak={delta} C={covariance} seed={seed}\n"
         f"  pruned fraction      = {fmt(res.pruned_fraction)}  ({res.n_kept} synapses kept)\n"
         f"  gen. eigenvalues     in [{fmt(lo)}, {fmt(hi)}]  (1 ± ε spectral approximation)\n"
-        f"  slowest-mode error   = {fmt(err)}   uniform: {fmt(base['uniform'])}   magnitude: {fmt(base['magnitude'])}\n"
+        f"  slowest-mode error   = {fmt(err)}   uniform: {fmt(base['uniform'])}"
+        f"   magnitude: {fmt(base['magnitude'])}\n"
         f"  wall                 = {wall:.2f} s"
     )
     emit(result, as_json=json_, summary=summary)

@@ -21,12 +21,16 @@ def simulate_cmd(
     N: Annotated[int, typer.Option("--N", help="number of neurons")] = 1000,
     T: Annotated[float, typer.Option("--T", help="run length")] = 500.0,
     dt: Annotated[float, typer.Option(help="integration step")] = 0.05,
-    t_burn: Annotated[float | None, typer.Option(help="burn-in excluded from averages [default min(max(200,50p),T/2)]")] = None,
+    t_burn: Annotated[
+        float | None, typer.Option(help="burn-in excluded from averages [default min(max(200,50p),T/2)]")
+    ] = None,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
     method: Annotated[str, typer.Option(help="integrator: euler, heun or rk4")] = "rk4",
     dtype: Annotated[str, typer.Option(help="float32 or float64")] = "float64",
     networks: Annotated[int, typer.Option(help="independent networks (vmap over seeds)")] = 1,
-    deform: Annotated[bool, typer.Option(help="prepare the state by annealing g down from 1.4 (for g < 1)")] = False,
+    deform: Annotated[
+        bool, typer.Option(help="prepare the state by annealing g down from 1.4 (for g < 1)")
+    ] = False,
     out: Annotated[str | None, typer.Option(help="write the recorded series to this NetCDF file")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -37,8 +41,19 @@ def simulate_cmd(
 
     import neurosyn as ns
 
-    params = dict(g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, method=method, dtype=dtype, networks=networks,
-                  deform=deform)
+    params = dict(
+        g=g,
+        k=k,
+        p=p,
+        N=N,
+        T=T,
+        dt=dt,
+        t_burn=t_burn,
+        method=method,
+        dtype=dtype,
+        networks=networks,
+        deform=deform,
+    )
     try:
         net = ns.Network(N=N, g=g, k=k, p=p)
         key = jr.key(seed)
@@ -49,9 +64,21 @@ def simulate_cmd(
             key_def, key = jr.split(key)
             state, J0 = ns.deform(net, key=key_def, dt=dt, method=method, dtype=dtype, n_networks=batch)
             x0, A0 = state.x, state.A
-        sim = ns.simulate(net, T, key=key, dt=dt, method=method, dtype=dtype, t_burn=t_burn, n_networks=batch,
-                          x0=x0, A0=A0, J0=J0, progress=not quiet and not json_,
-                          record=ns.Record(dt=max(dt, round(0.2 / dt) * dt), tau_max=min(60.0, T / 4)))
+        sim = ns.simulate(
+            net,
+            T,
+            key=key,
+            dt=dt,
+            method=method,
+            dtype=dtype,
+            t_burn=t_burn,
+            n_networks=batch,
+            x0=x0,
+            A0=A0,
+            J0=J0,
+            progress=not quiet and not json_,
+            record=ns.Record(dt=max(dt, round(0.2 / dt) * dt), tau_max=min(60.0, T / 4)),
+        )
         wall = time.perf_counter() - t0
     except ValueError as err:
         fail(str(err))
@@ -77,7 +104,8 @@ def simulate_cmd(
         f"neurosyn simulate  g={g} k={k} p={p} N={N} T={T} dt={dt} {method}/{dtype} seed={seed}"
         f"{' networks=' + str(networks) if networks > 1 else ''}\n"
         f"  Var x   = {fmt(result['var_x'])}\n  C(0)    = {fmt(result['C0'])}\n"
-        f"  tau*    = {fmt(result['tau_star'])}\n  PR_A    = {fmt(result['pr_A'])}  (time mean after burn-in)\n"
+        f"  tau*    = {fmt(result['tau_star'])}\n"
+        f"  PR_A    = {fmt(result['pr_A'])}  (time mean after burn-in)\n"
         f"  settled = {settled}   quiescent = {result['quiescent']}   finite = {result['converged']}\n"
         f"  wall    = {wall:.2f} s" + (f"\n  wrote   {result['out']}" if out else "")
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -56,8 +55,8 @@ def _check_weights(W) -> np.ndarray:
     if np.any(W < 0):
         i, j = np.argwhere(W < 0)[0]
         raise ValueError(
-            f"W must be non-negative (the theory covers A = L_W + δI with w_ij ≥ 0), got W[{i},{j}]={W[i, j]:.4g}; "
-            "for signed couplings use `prune_couplings`"
+            "W must be non-negative (the theory covers A = L_W + δI with w_ij ≥ 0), "
+            f"got W[{i},{j}]={W[i, j]:.4g}; for signed couplings use `prune_couplings`"
         )
     if not np.allclose(W, W.T, rtol=1e-12, atol=1e-14):
         raise ValueError("W must be symmetric (w_ij = w_ji)")
@@ -93,8 +92,9 @@ def _em_covariance(A, sigma, key, n_steps: int, n_burn: int, dt):
     return S / n_steps
 
 
-def estimate_covariance(A, *, key, sigma: float = 1.0, T: float = 200.0, dt: float = 0.01,
-                        t_burn: float | None = None) -> np.ndarray:
+def estimate_covariance(
+    A, *, key, sigma: float = 1.0, T: float = 200.0, dt: float = 0.01, t_burn: float | None = None
+) -> np.ndarray:
     """Covariance of x estimated online from an Euler–Maruyama simulation of dx = −A x dt + σ dW.
 
     Each entry C_ij is a running average of x_i x_j, the statistic synapse (i, j) can track locally.
@@ -128,8 +128,9 @@ def _sample(W, prob, key, leak) -> PruneResult:
     P = np.zeros_like(W)
     P[iu] = np.where(present, prob, 0.0)
     n_kept = int(keep.sum())
-    return PruneResult(Wp, system_matrix(Wp, leak), P + P.T, float("nan"), n_kept,
-                       1.0 - n_kept / max(int(present.sum()), 1))
+    return PruneResult(
+        Wp, system_matrix(Wp, leak), P + P.T, float("nan"), n_kept, 1.0 - n_kept / max(int(present.sum()), 1)
+    )
 
 
 def _rho_for_budget(score, budget):
@@ -166,13 +167,16 @@ def parse_budget(budget, n: int) -> float:
         try:
             return float(s)
         except ValueError:
-            raise ValueError(f"budget={budget!r} is not a number of synapses or 'c·nlogn' such as '4nlogn'") from None
+            raise ValueError(
+                f"budget={budget!r} is not a number of synapses or 'c·nlogn' such as '4nlogn'"
+            ) from None
     check_positive("budget", budget, "expected number of kept synapses")
     return float(budget)
 
 
-def noise_prune(W, leak: float, *, key, budget=None, rho: float | None = None, sigma: float = 1.0,
-                C=None) -> PruneResult:
+def noise_prune(
+    W, leak: float, *, key, budget=None, rho: float | None = None, sigma: float = 1.0, C=None
+) -> PruneResult:
     """Prune a symmetric non-negative network with the noise-driven rule.
 
     Args:
@@ -241,7 +245,7 @@ def slowest_eigenvalue_error(A_pruned, A, *, skip_trivial: bool = True) -> float
 
 
 def relaxation_error(A_pruned, A, x0, times) -> np.ndarray:
-    """‖e^{−Ãt}x0 − e^{−At}x0‖ / ‖e^{−At}x0‖ at each time: how well the pruned dynamics follow the original."""
+    """‖e^{−Ãt}x0 − e^{−At}x0‖ / ‖e^{−At}x0‖ at each time: how well the pruned dynamics follow A's."""
     lam, V = np.linalg.eigh(np.asarray(A))
     lam_p, V_p = np.linalg.eigh(np.asarray(A_pruned))
     x0 = np.asarray(x0, dtype=np.float64)
@@ -265,8 +269,9 @@ def homogeneous_network(n: int, *, key, density: float = 1.0, sigma_log: float =
     return W + W.T
 
 
-def clustered_network(n: int, *, key, n_clusters: int = 4, p_in: float = 1.0, n_bridges: int = 2,
-                      sigma_log: float = 0.5) -> np.ndarray:
+def clustered_network(
+    n: int, *, key, n_clusters: int = 4, p_in: float = 1.0, n_bridges: int = 2, sigma_log: float = 0.5
+) -> np.ndarray:
     """``n_clusters`` dense clusters joined by ``n_bridges`` random links between consecutive clusters."""
     n = check_int("n", n, "number of neurons", minimum=4)
     n_clusters = check_int("n_clusters", n_clusters, "number of clusters", minimum=2)
@@ -321,4 +326,3 @@ def prune_couplings(J, *, key, budget, leak: float | None = None):
         leak = float(W.sum(axis=1).mean())
     res = noise_prune(W, leak, key=key, budget=budget)
     return Js, np.sign(Js) * res.W, res
-

@@ -20,8 +20,27 @@ def test_provenance_contents():
 
 def test_cli_simulate_json_and_out(tmp_path):
     out = tmp_path / "run.nc"
-    cmd = [sys.executable, "-m", "phases", "simulate", "--N", "60", "--T", "40", "--dt", "0.1", "--g", "2",
-           "--k", "1", "--seed", "3", "--json", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "phases",
+        "simulate",
+        "--N",
+        "60",
+        "--T",
+        "40",
+        "--dt",
+        "0.1",
+        "--g",
+        "2",
+        "--k",
+        "1",
+        "--seed",
+        "3",
+        "--json",
+        "--out",
+        str(out),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
@@ -36,7 +55,11 @@ def test_cli_simulate_json_and_out(tmp_path):
 
 
 def test_cli_rejects_bad_input():
-    res = subprocess.run([sys.executable, "-m", "phases", "simulate", "--p", "-1", "--N", "10", "--T", "5"],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "phases", "simulate", "--p", "-1", "--N", "10", "--T", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2
     assert "p (synaptic time constant) must be > 0" in res.stderr and "p=-1.0" in res.stderr

@@ -19,9 +19,13 @@ def _generic_rk(net, J, state, dt, method, plastic):
     a, b = TABLEAUS[method]
     ks = []
     for row in ((),) + tuple(a):
-        stage = jax.tree.map(lambda y, *k: y + dt * sum(w * kj for w, kj in zip(row, k)), state, *ks[: len(row)])
+        stage = jax.tree.map(
+            lambda y, *k, row=row: y + dt * sum(w * kj for w, kj in zip(row, k, strict=True)),
+            state,
+            *ks[: len(row)],
+        )
         ks.append(ns.vector_field(net, J, stage, plastic))
-    return jax.tree.map(lambda y, *k: y + dt * sum(w * kj for w, kj in zip(b, k)), state, *ks)
+    return jax.tree.map(lambda y, *k: y + dt * sum(w * kj for w, kj in zip(b, k, strict=True)), state, *ks)
 
 
 @pytest.mark.parametrize("method", ["euler", "heun", "rk4"])
@@ -60,8 +64,15 @@ def test_scs_values_at_k0(key):
     # Tolerance: 3 standard errors of the mean over 4 networks, from a measured seed-to-seed spread at
     # N = 500, T = 200 after burn-in (sd 0.08 for Var x, 0.008 for C(0)), which covers the O(1/N) bias too.
     net = ns.Network(N=500, g=2.0, k=0.0)
-    sim = ns.simulate(net, 250.0, key=key, dt=0.1, t_burn=50.0, n_networks=4,
-                      record=ns.Record(dt=0.5, units=(), tau_max=10.0))
+    sim = ns.simulate(
+        net,
+        250.0,
+        key=key,
+        dt=0.1,
+        t_burn=50.0,
+        n_networks=4,
+        record=ns.Record(dt=0.5, units=(), tau_max=10.0),
+    )
     assert abs(float(jnp.mean(sim.var_x)) - SCS_G2["var_x"]) < 3 * 0.08 / 2
     assert abs(float(jnp.mean(sim.C0)) - SCS_G2["C0"]) < 3 * 0.008 / 2
     np.testing.assert_allclose(sim.C[:, 0], sim.C0)
@@ -97,13 +108,28 @@ def test_halted_A_is_constant(key):
     net = ns.Network(N=30, g=2.0, k=2.0)
     B = jr.normal(kA, (30, 30)) / 30
     A0 = B + B.T
-    sim = ns.simulate(net, 20.0, key=kr, dt=0.1, t_burn=0.0, A0=A0, schedule=ns.Schedule((ns.Halt(0.0),)),
-                      record=ns.Record(dt=1.0, units=(), tau_max=0))
+    sim = ns.simulate(
+        net,
+        20.0,
+        key=kr,
+        dt=0.1,
+        t_burn=0.0,
+        A0=A0,
+        schedule=ns.Schedule((ns.Halt(0.0),)),
+        record=ns.Record(dt=1.0, units=(), tau_max=0),
+    )
     assert float(jnp.max(jnp.abs(sim.state.A - A0))) == 0.0
     # releasing lets A move again
-    sim2 = ns.simulate(net, 20.0, key=kr, dt=0.1, t_burn=0.0, A0=A0,
-                       schedule=ns.Schedule((ns.Halt(0.0), ns.Release(10.0))),
-                       record=ns.Record(dt=1.0, units=(), tau_max=0))
+    sim2 = ns.simulate(
+        net,
+        20.0,
+        key=kr,
+        dt=0.1,
+        t_burn=0.0,
+        A0=A0,
+        schedule=ns.Schedule((ns.Halt(0.0), ns.Release(10.0))),
+        record=ns.Record(dt=1.0, units=(), tau_max=0),
+    )
     assert float(jnp.max(jnp.abs(sim2.state.A - A0))) > 1e-3
 
 
@@ -111,19 +137,34 @@ def test_clamp_perturb_shuffle(key):
     net = ns.Network(N=40, g=2.0, k=1.0)
     rec = ns.Record(dt=0.5, units=(0, 1, 2), tau_max=0)
     base = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec)
-    clamped = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec,
-                          schedule=ns.Schedule((ns.Clamp(5.0, 10.0, value=0.25),)))
+    clamped = ns.simulate(
+        net,
+        20.0,
+        key=key,
+        dt=0.1,
+        t_burn=0.0,
+        record=rec,
+        schedule=ns.Schedule((ns.Clamp(5.0, 10.0, value=0.25),)),
+    )
     t = np.asarray(clamped.t)
     inside = (t > 5.0) & (t < 10.0)
     np.testing.assert_array_equal(np.asarray(clamped.x)[inside], 0.25)
     np.testing.assert_allclose(np.asarray(clamped.x)[t < 5.0], np.asarray(base.x)[t < 5.0])
-    kicked = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec,
-                         schedule=ns.Schedule((ns.Perturb(10.0, size=1e-3),)))
+    kicked = ns.simulate(
+        net,
+        20.0,
+        key=key,
+        dt=0.1,
+        t_burn=0.0,
+        record=rec,
+        schedule=ns.Schedule((ns.Perturb(10.0, size=1e-3),)),
+    )
     before, after = t < 10.0 - 1e-9, t > 10.0 + 1e-9
     np.testing.assert_allclose(np.asarray(kicked.x)[before], np.asarray(base.x)[before])
     assert np.max(np.abs(np.asarray(kicked.x)[after] - np.asarray(base.x)[after])) > 1e-5
-    shuffled = ns.simulate(net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec,
-                           schedule=ns.Schedule((ns.ShuffleJ(10.0),)))
+    shuffled = ns.simulate(
+        net, 20.0, key=key, dt=0.1, t_burn=0.0, record=rec, schedule=ns.Schedule((ns.ShuffleJ(10.0),))
+    )
     np.testing.assert_allclose(np.sort(np.ravel(shuffled.J)), np.sort(np.ravel(base.J)))
     assert float(jnp.max(jnp.abs(shuffled.J - base.J))) > 0.1
 
@@ -173,7 +214,9 @@ def test_settles_to_nonzero_fixed_point_and_to_zero(key):
     # Start with A already aligned to x0 so plasticity is not outrun by the decay of x.
     net = ns.Network(N=60, g=0.5, k=3.0)
     x0 = 2.0 * jr.normal(key, (60,))
-    fp = ns.simulate(net, 200.0, key=key, dt=0.1, t_burn=0.0, record=rec, x0=x0, A0=ns.fixed_point_state(net, x0).A)
+    fp = ns.simulate(
+        net, 200.0, key=key, dt=0.1, t_burn=0.0, record=rec, x0=x0, A0=ns.fixed_point_state(net, x0).A
+    )
     assert bool(fp.settled()) and not bool(fp.quiescent())
     assert float(fp.pr_A[-1]) == pytest.approx(1.0, abs=1e-6)
     zero = ns.simulate(ns.Network(N=60, g=0.5, k=0.0), 100.0, key=key, dt=0.1, t_burn=0.0, record=rec)
@@ -184,8 +227,15 @@ def test_settles_to_nonzero_fixed_point_and_to_zero(key):
 def test_nonfinite_state_reports_status(key):
     net = ns.Network(N=10, g=2.0, k=1.0)
     with pytest.warns(ns.NeurosynWarning, match="non-finite"):
-        sim = ns.simulate(net, 5.0, key=key, dt=0.1, t_burn=0.0, x0=jnp.full(10, jnp.nan),
-                          record=ns.Record(dt=1.0, units=(), tau_max=0))
+        sim = ns.simulate(
+            net,
+            5.0,
+            key=key,
+            dt=0.1,
+            t_burn=0.0,
+            x0=jnp.full(10, jnp.nan),
+            record=ns.Record(dt=1.0, units=(), tau_max=0),
+        )
     assert sim.status == ns.Status.nonfinite and not bool(sim.converged)
 
 
@@ -195,8 +245,16 @@ def test_deformation_reaches_dynamic_state_below_g1(key):
     net = ns.Network(N=200, g=0.85, k=1.75)
     state, J0 = ns.deform(net, key=key, t_step=40.0, g_step=0.1)
     assert float(jnp.sqrt(jnp.mean(state.x**2))) > 0.3
-    sim = ns.simulate(net, 50.0, key=key, x0=state.x, A0=state.A, J0=J0, t_burn=0.0,
-                      record=ns.Record(dt=1.0, units=(), tau_max=0))
+    sim = ns.simulate(
+        net,
+        50.0,
+        key=key,
+        x0=state.x,
+        A0=state.A,
+        J0=J0,
+        t_burn=0.0,
+        record=ns.Record(dt=1.0, units=(), tau_max=0),
+    )
     assert not bool(sim.quiescent()) and not bool(sim.settled())
 
 

@@ -44,11 +44,16 @@ def test_dense_homogeneous_pruned_fraction_rises_spectrum_bounded(key):
 
 
 def test_clustered_noise_pruning_keeps_slowest_mode(key):
-    # Few bridges between dense clusters set the slowest non-trivial mode (the leak 1e-3 is small beside them).
+    # Few bridges between dense clusters set the slowest non-trivial mode (the leak 1e-3 is small beside
+    # them).
     # Averaged over seeds, the noise rule keeps it far better than matched uniform and magnitude pruning
     # (measured at n = 400: errors < 1e-3 against 0.07–0.2).
     errs = {"noise": [], "uniform": [], "magnitude": []}
-    rules = {"noise": spectra.noise_prune, "uniform": spectra.uniform_prune, "magnitude": spectra.magnitude_prune}
+    rules = {
+        "noise": spectra.noise_prune,
+        "uniform": spectra.uniform_prune,
+        "magnitude": spectra.magnitude_prune,
+    }
     for s in range(6):
         W = spectra.clustered_network(120, key=jr.fold_in(key, s), p_in=1.0)
         A = spectra.system_matrix(W, 1e-3)
