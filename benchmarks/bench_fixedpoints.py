@@ -1,4 +1,5 @@
-"""Benchmark: polish 64 initial states at N = 1000 to ‖F‖₂ ≤ 1e-10 in float64, against a SciPy `root` baseline.
+"""Benchmark: polish 64 initial states at N = 1000 to ‖F‖₂ ≤ 1e-10 in float64, against a SciPy `root`
+baseline.
 
 Both solvers start from the same states: sign patterns x⁰ = χσ moved along the A-slaved flow for a short time
 (untimed preparation), i.e. states near, but not at, joint fixed points, which is what a polish sees after a
@@ -35,8 +36,10 @@ def main() -> None:
     ap.add_argument("--relax", type=float, default=4.0)
     args = ap.parse_args()
     N, n = args.N, args.n
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible, "
-          f"jax {jax.__version__} on {jax.devices()[0].platform}, x64={jax.config.jax_enable_x64}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible, "
+        f"jax {jax.__version__} on {jax.devices()[0].platform}, x64={jax.config.jax_enable_x64}"
+    )
     net = ns.Network(N=N, g=args.g, k=args.k, p=2.5)
     key_J, key_s = jr.split(jr.key(0))
     J = ns.sample_couplings(net, key_J)
@@ -50,7 +53,10 @@ def main() -> None:
         X = X + 0.2 * jax.vmap(lambda x: fp.residual_function(net, J, x))(X)
     X = jax.block_until_ready(X)
     r0 = np.asarray(jax.vmap(lambda x: jnp.linalg.norm(fp.residual_function(net, J, x)))(X))
-    print(f"N={N}, g={args.g}, k={args.k}: {n} initial states, median initial residual ‖F‖₂ = {np.median(r0):.3g}")
+    print(
+        f"N={N}, g={args.g}, k={args.k}: {n} initial states, "
+        f"median initial residual ‖F‖₂ = {np.median(r0):.3g}"
+    )
 
     # warm-up compile on the same shapes, then the timed run
     fp.find_fixed_points(net, J, X, max_steps=1, classify=False, throw=False)
@@ -59,10 +65,12 @@ def main() -> None:
     jax.block_until_ready(res.init_residual)
     t_jax = time.perf_counter() - t
     conv = np.asarray(res.converged)
-    print(f"neurosyn (vmapped damped Newton, float64): {t_jax:.2f} s for {n} states "
-          f"({t_jax / n * 1e3:.1f} ms/state); converged {conv.sum()}/{n}; max residual "
-          f"{float(np.max(np.asarray(res.init_residual)[conv])) if conv.any() else float('nan'):.2e}; "
-          f"Newton steps median {int(np.median(np.asarray(res.init_n_iter)))}")
+    print(
+        f"neurosyn (vmapped damped Newton, float64): {t_jax:.2f} s for {n} states "
+        f"({t_jax / n * 1e3:.1f} ms/state); converged {conv.sum()}/{n}; max residual "
+        f"{float(np.max(np.asarray(res.init_residual)[conv])) if conv.any() else float('nan'):.2e}; "
+        f"Newton steps median {int(np.median(np.asarray(res.init_n_iter)))}"
+    )
 
     Jn = np.asarray(J)
     k = float(net.k)
@@ -70,8 +78,9 @@ def main() -> None:
 
     def jac(x):
         ph, d = np.tanh(x), 1 - np.tanh(x) ** 2
-        return (Jn * d[None, :] - np.eye(N) + k * np.mean(ph**2) * np.diag(d)
-                + (2 * k / N) * np.outer(ph, ph * d))
+        return (
+            Jn * d[None, :] - np.eye(N) + k * np.mean(ph**2) * np.diag(d) + (2 * k / N) * np.outer(ph, ph * d)
+        )
 
     Xn = np.asarray(X)
     m = min(args.n_scipy, n)
@@ -84,10 +93,14 @@ def main() -> None:
         ok += r <= 1e-10
         worst = max(worst, r)
     t_sp = time.perf_counter() - t
-    print(f"scipy.optimize.root (hybr, analytic Jacobian): {t_sp:.2f} s for {m} states "
-          f"({t_sp / m * 1e3:.1f} ms/state); reached 1e-10: {ok}/{m}; worst residual {worst:.2e}")
-    print(f"ratio (scipy / neurosyn) per state: {(t_sp / m) / (t_jax / n):.2f}x;  "
-          f"target ≤ 30 s for {n} states on 2 cores: {'met' if t_jax <= 30 else 'NOT met'} ({t_jax:.1f} s)")
+    print(
+        f"scipy.optimize.root (hybr, analytic Jacobian): {t_sp:.2f} s for {m} states "
+        f"({t_sp / m * 1e3:.1f} ms/state); reached 1e-10: {ok}/{m}; worst residual {worst:.2e}"
+    )
+    print(
+        f"ratio (scipy / neurosyn) per state: {(t_sp / m) / (t_jax / n):.2f}x;  "
+        f"target ≤ 30 s for {n} states on 2 cores: {'met' if t_jax <= 30 else 'NOT met'} ({t_jax:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ from ._memory import MemoryTerm as MemoryTerm
 from ._memory import NoDecayKernel as NoDecayKernel
 from ._memory import PowerLawKernel as PowerLawKernel
 from ._memory import RuleKernel as RuleKernel
+from ._memory import SelfCoupling as SelfCoupling
 from ._memory import STDPKernel as STDPKernel
 from ._memory import rule_memory as rule_memory
-from ._memory import SelfCoupling as SelfCoupling
 from ._scs import LyapunovDMFT as LyapunovDMFT
 from ._scs import SCSSolution as SCSSolution
 from ._scs import energy_residual as energy_residual
@@ -46,8 +46,10 @@ from ._transitions import KCrit as KCrit
 from ._transitions import k_crit as k_crit
 from ._transitions import near_critical_C as near_critical_C
 from ._transitions import stern_C0 as stern_C0
+from ._two_replica import OnsetEigenvalue as OnsetEigenvalue
 from ._two_replica import TwoReplica as TwoReplica
 from ._two_replica import TwoReplicaSolution as TwoReplicaSolution
+from ._two_replica import onset_eigenvalue as onset_eigenvalue
 from ._two_replica import solve_two_replica as solve_two_replica
 
 __all__ = [
@@ -88,6 +90,7 @@ __all__ = [
     "BoundarySettings",
     "FreezePhase",
     "LimitSolution",
+    "OnsetEigenvalue",
     "TwoReplica",
     "TwoReplicaSolution",
     "freezable_boundaries",
@@ -96,6 +99,7 @@ __all__ = [
     "h_limit",
     "k_freezable",
     "k_semifreezable",
+    "onset_eigenvalue",
     "quick_settings",
     "solve_two_replica",
 ]

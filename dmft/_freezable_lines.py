@@ -28,7 +28,7 @@ import scipy.special
 
 from neurosyn import ConvergenceError, Network, check_finite, check_int, check_positive
 
-from ._two_replica import TwoReplica, TwoReplicaSolution, solve_two_replica
+from ._two_replica import TwoReplica, TwoReplicaSolution, onset_eigenvalue, solve_two_replica
 
 PHASES = ("nonfreezable", "semifreezable", "freezable")
 
@@ -198,7 +198,7 @@ class BoundarySettings:
 def quick_settings() -> BoundarySettings:
     """Cheap settings for a "quick" phase diagram.
 
-    k grid step 0.3 on [0.45, 2.85], no bisection (interpolation of Q(0)² and of r − 1 between grid points),
+    k grid step 0.3 on [0.45, 2.85], no bisection (linear interpolation of λ − 1 and of r − 1 between grid points),
     64 A paths × 32 halting times, DMFT with 256 samples. Accuracy: the lines are located to about ±0.1 in k
     (the grid step sets the error of the interpolation; Monte Carlo noise adds ≈ ±0.02).
     """
@@ -218,7 +218,8 @@ class Boundaries(eqx.Module):
 
     Attributes:
         g, k_semifreezable, k_freezable: arrays over the g values (NaN where a line was not found in the grid).
-        Q0_grid, r_grid: [g, k] dynamic Q(0) and fixed-point r on the scan grid; k_grid: the grid.
+        lam_grid, r_grid: [g, k] top eigenvalue of the map linearised about Q ≡ 0 (`onset_eigenvalue`) and r of the
+            nontrivial fixed-point solution (NaN if trivial) on the scan grid; k_grid: the grid.
         converged: [g, k] every solve at that point converged. wall_s: total wall time.
     """
 
@@ -226,51 +227,33 @@ class Boundaries(eqx.Module):
     k_semifreezable: np.ndarray
     k_freezable: np.ndarray
     k_grid: np.ndarray
-    Q0_grid: np.ndarray
+    lam_grid: np.ndarray
     r_grid: np.ndarray
     converged: np.ndarray
     wall_s: float
 
 
 def _evaluate(g, k, p, key, s: BoundarySettings):
+    """(λ of Q ≡ 0, r of the nontrivial fixed-point solution or NaN, converged) at one (g, k)."""
     net = Network(N=1, g=g, k=k, p=p)
     key_C, key_R = jr.split(key)
     sol = _solve_C(net, key_C, s.dmft_method, False)
+    n_eig = max(1024, 1 << math.ceil(math.log2(30.0 * p / s.method.dt + 1)))
+    lam = float(onset_eigenvalue(net, sol, key=key_R, method=dataclasses.replace(s.method, n=n_eig)).lam)
     fp = solve_two_replica(net, sol, key=key_R, solution="fixed_point", method=s.method, max_steps=s.max_steps,
                            throw=False)
-    frozen = bool(fp.nontrivial) and float(fp.r) < 1.0
     rfp = float(fp.r) if bool(fp.nontrivial) else math.nan
-    if frozen:
-        # the dynamic solution merges with the fixed point in the freezable phase (Appendix D)
-        return float(fp.Q0), rfp, bool(fp.converged) and bool(sol.converged)
-    dyn = solve_two_replica(net, sol, key=key_R, solution="dynamic", method=s.method, max_steps=s.max_steps,
-                            throw=False)
-    q = float(dyn.Q0) if bool(dyn.nontrivial) else 0.0
-    return q, rfp, bool(fp.converged) and bool(dyn.converged) and bool(sol.converged)
+    return lam, rfp, bool(fp.converged) and bool(sol.converged)
 
 
-def _onset_semi(ks, q):
-    """Onset of Q(0) > 0: Q(0)² is linear in k above a continuous onset; extrapolate from the first two
-    nontrivial points, clipped to the bracketing interval."""
-    nz = np.nonzero(q > 0)[0]
-    if nz.size == 0 or nz[0] == 0:
+def _crossing(ks, y, above: bool):
+    """First grid crossing of y = 1 (from below if ``above``, else from above), by linear interpolation."""
+    hit = np.nonzero(np.isfinite(y) & ((y > 1.0) if above else (y < 1.0)))[0]
+    if hit.size == 0 or hit[0] == 0:
         return math.nan, None
-    i = nz[0]
-    lo, hi = ks[i - 1], ks[i]
-    if i + 1 < len(ks) and q[i + 1] > q[i]:
-        slope = (q[i + 1] ** 2 - q[i] ** 2) / (ks[i + 1] - ks[i])
-        return float(np.clip(ks[i] - q[i] ** 2 / slope, lo, hi)), (lo, hi)
-    return float(0.5 * (lo + hi)), (lo, hi)
-
-
-def _onset_free(ks, r):
-    """First crossing of r = 1 from above (linear interpolation of r − 1)."""
-    below = np.nonzero(np.isfinite(r) & (r < 1.0))[0]
-    if below.size == 0 or below[0] == 0:
-        return math.nan, None
-    i = below[0]
-    if np.isfinite(r[i - 1]):
-        return float(ks[i - 1] + (ks[i] - ks[i - 1]) * (r[i - 1] - 1.0) / (r[i - 1] - r[i])), (ks[i - 1], ks[i])
+    i = hit[0]
+    if np.isfinite(y[i - 1]):
+        return float(ks[i - 1] + (ks[i] - ks[i - 1]) * (1.0 - y[i - 1]) / (y[i] - y[i - 1])), (ks[i - 1], ks[i])
     return float(0.5 * (ks[i - 1] + ks[i])), (ks[i - 1], ks[i])
 
 
@@ -285,9 +268,10 @@ def freezable_boundaries(
 ) -> Boundaries:
     """Locate the nonfreezable → semifreezable and semifreezable → freezable lines k(g) at fixed p.
 
-    For each g, the k grid is scanned: the DMFT gives C(τ), the fixed-point two-replica solution gives r, and (below
-    the freezable region) the dynamic solution gives Q(0). The semifreezable line is the onset of Q(0) > 0 (Q(0)²
-    extrapolated linearly to zero); the freezable line is where r crosses 1 on the nontrivial fixed-point solution.
+    For each g, the k grid is scanned: the DMFT gives C(τ); `onset_eigenvalue` gives λ, the top eigenvalue of the
+    two-replica map linearised about Q ≡ 0; the fixed-point two-replica solution gives r. The semifreezable line is
+    where λ crosses 1 (Q ≡ 0 loses stability: the continuous onset of Q(0) > 0); the freezable line is where r
+    crosses 1 on the nontrivial fixed-point solution. Both are interpolated linearly between grid points.
     With ``n_refine`` > 0 each line is then bisected inside its bracketing grid interval.
 
     Args:
@@ -326,16 +310,16 @@ def freezable_boundaries(
             Qg[a, b], rg[a, b], conv[a, b] = _evaluate(gv, kv, p, jr.fold_in(key_g, b), s)
             if bar is not None:
                 bar.update()
-        k_semi[a], br_s = _onset_semi(ks, Qg[a])
-        k_free[a], br_f = _onset_free(ks, rg[a])
+        k_semi[a], br_s = _crossing(ks, Qg[a], above=True)
+        k_free[a], br_f = _crossing(ks, rg[a], above=False)
         for line, br in (("semi", br_s), ("free", br_f)):
             if br is None or s.n_refine == 0:
                 continue
             lo, hi = br
             for i in range(s.n_refine):
                 mid = 0.5 * (lo + hi)
-                q, r, _ = _evaluate(gv, mid, p, jr.fold_in(key_g, 1000 + i), s)
-                inside = (q > 0) if line == "semi" else (np.isfinite(r) and r < 1.0)
+                lam, r, _ = _evaluate(gv, mid, p, jr.fold_in(key_g, 1000 + i), s)
+                inside = (lam > 1.0) if line == "semi" else (np.isfinite(r) and r < 1.0)
                 lo, hi = (lo, mid) if inside else (mid, hi)
             if line == "semi":
                 k_semi[a] = 0.5 * (lo + hi)
@@ -343,7 +327,7 @@ def freezable_boundaries(
                 k_free[a] = 0.5 * (lo + hi)
     if bar is not None:
         bar.close()
-    return Boundaries(g=gs, k_semifreezable=k_semi, k_freezable=k_free, k_grid=ks, Q0_grid=Qg, r_grid=rg,
+    return Boundaries(g=gs, k_semifreezable=k_semi, k_freezable=k_free, k_grid=ks, lam_grid=Qg, r_grid=rg,
                       converged=conv, wall_s=time.perf_counter() - t0)
 
 

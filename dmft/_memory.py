@@ -107,7 +107,7 @@ def _pad_tail(C, n, tail):
 
 
 def _plateau(C, symmetric):
-    """The large-lag value of C used to extend it: 0 if the term is symmetric, else the mean of the last 10 %."""
+    """The large-lag value of C used to extend it: 0 for a symmetric term, else the mean of the last 10 %."""
     if symmetric:
         return 0.0
     C = jnp.asarray(C)

@@ -379,7 +379,9 @@ def solve_dmft(
         static = (n, n_lag, M, nb, net.phi, method.block, stride, dt, general)
         w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
         q = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
-        Cb, x2b, neg, xs_j, Cxb, mb = _evaluate(jnp.asarray(C), w, g, jr.fold_in(key, it), static, jnp.asarray(q))
+        Cb, x2b, neg, xs_j, Cxb, mb = _evaluate(
+            jnp.asarray(C), w, g, jr.fold_in(key, it), static, jnp.asarray(q)
+        )
         Cb, x2b, Cxb, mb = np.asarray(Cb), np.asarray(x2b), np.asarray(Cxb), np.asarray(mb)
         F = Cb.mean(axis=0)
         Fx = Cxb.mean(axis=0)
@@ -424,7 +426,8 @@ def solve_dmft(
                 lags = dt * np.arange(n_lag)
                 pad = np.zeros(n_lag - F.size) + (0.0 if symmetric else np.mean(F_tail))
                 C = np.concatenate([F, pad])
-                Cx = np.concatenate([Fx, np.zeros(n_lag - Fx.size) + (0.0 if symmetric else np.mean(Fx[-F_tail.size :]))])
+                pad_x = 0.0 if symmetric else np.mean(Fx[-F_tail.size :])
+                Cx = np.concatenate([Fx, np.zeros(n_lag - Fx.size) + pad_x])
                 hist, streak = [], 0
                 continue
             window_short = True

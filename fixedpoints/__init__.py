@@ -33,9 +33,9 @@ from ._settle import settle as settle
 
 __all__ = [
     "Complexity", "FixedPointCounts", "FixedPoints", "MarginalSpectra", "Settled", "count_fixed_points",
-    "deduplicate", "find_fixed_points", "fixed_point_complexity", "g0_chi", "g0_chi_c", "g0_eigenvalues", "g0_kc",
-    "k_onset", "marginal_spectra", "random_states", "residual_function", "residual_jacobian", "settle",
-    "sample_fixed_point_x", "sign_states", "trajectory_states",
+    "deduplicate", "find_fixed_points", "fixed_point_complexity", "g0_chi", "g0_chi_c", "g0_eigenvalues",
+    "g0_kc", "k_onset", "marginal_spectra", "random_states", "residual_function", "residual_jacobian",
+    "sample_fixed_point_x", "settle", "sign_states", "trajectory_states",
     # freezable chaos in simulation
     "FREEZE_PHASES", "FreezeTest", "ProtocolTraces", "freeze_cycles", "freeze_test", "shuffle_test",
 ]

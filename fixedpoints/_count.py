@@ -1,4 +1,4 @@
-"""Finite-N counts of stable fixed points and their exponential growth rate (model.md §7.4, finite-N check)."""
+"""Finite-N counts of stable fixed points and their exponential growth rate (model.md §7.4)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,13 @@ def count_fixed_points(
             s2 = float(resid @ resid) / (ok.sum() - 2)
             err = float(np.sqrt(s2 / np.sum((Nf - Nf.mean()) ** 2)))
     return FixedPointCounts(
-        N=jnp.asarray(Ns), counts=jnp.asarray(counts), log2_mean=jnp.asarray(log2_mean), growth_rate=rate,
-        growth_rate_err=err, saturation=jnp.asarray(sat), n_found=jnp.asarray(found), max_residual=max_res,
+        N=jnp.asarray(Ns),
+        counts=jnp.asarray(counts),
+        log2_mean=jnp.asarray(log2_mean),
+        growth_rate=rate,
+        growth_rate_err=err,
+        saturation=jnp.asarray(sat),
+        n_found=jnp.asarray(found),
+        max_residual=max_res,
         wall_s=time.perf_counter() - t0,
     )

@@ -1,4 +1,4 @@
-"""Find, polish, deduplicate and classify finite-N fixed points (Clark & Abbott 2024, Sec. VI; model.md §7.1–7.2).
+"""Find, polish, deduplicate and classify finite-N fixed points (Clark & Abbott 2024, Sec. VI; §7.1–7.2).
 
 Joint fixed points (plastic network): A* = (k/N) φ(x*) φ(x*)ᵀ, so x* solves the N-dimensional equation
     F(x) = −x + J φ(x) + (k ‖φ(x)‖² / N) φ(x) = 0,
@@ -48,7 +48,7 @@ def residual_function(net: ns.Network, J, x, *, plastic: bool = True, A=None):
 
 
 def residual_jacobian(net: ns.Network, J, x, *, plastic: bool = True, A=None):
-    """∂F/∂x, analytic: −I + (J + A) diag φ′ (+ the Jacobian of the rank-one plastic term, by forward mode)."""
+    """∂F/∂x, analytic: −I + (J + A) diag φ′, plus the Jacobian of the rank-one plastic term A*(x)φ(x)."""
     W = J if (plastic or A is None) else J + A
     M = W * net.phi.prime(x)[None, :] - jnp.eye(net.N, dtype=x.dtype)
     if plastic:
@@ -89,7 +89,7 @@ def _newton(net, J, A, x0, *, plastic, tol, max_steps):
 
 
 def _relax(net, J, A, x, *, plastic, n_relax, dt):
-    """Euler steps of the A-slaved flow ẋ = F(x): moves a state into the basin of a nearby stable fixed point."""
+    """Euler steps of the A-slaved flow ẋ = F(x): moves a state towards a nearby stable fixed point."""
     step = lambda _, y: y + dt * residual_function(net, J, y, plastic=plastic, A=A)
     return lax.fori_loop(0, n_relax, step, x)
 
@@ -111,8 +111,8 @@ class FixedPoints(eqx.Module):
         residual: ‖F(x)‖₂ of each [n_fp]; ≤ tol for every returned point.
         C0: ‖φ(x)‖²/N of each [n_fp].
         stable: linear stability of each [n_fp] (max Re λ < −stability_tol); False where not classified.
-        max_real: largest real part of the Jacobian spectrum [n_fp] (M̃ for the plastic network, −I + W diag φ′
-            for a halted one); NaN where not classified.
+        max_real: largest real part of the Jacobian spectrum [n_fp] (M̃ for the plastic network,
+            −I + W diag φ′ for a halted one); NaN where not classified.
         eigenvalues: the full spectrum [n_fp, 2N] (plastic) or [n_fp, N] (halted); NaN where not classified.
         multiplicity: number of initial states that reached each pair [n_fp].
         init_status: `Status` of each initial state's solve [n_init]; init_residual, init_n_iter likewise.
@@ -143,19 +143,25 @@ class FixedPoints(eqx.Module):
     @property
     def n_found(self) -> int:
         """Number of distinct fixed points counting x and −x separately (the trivial x = 0 once)."""
-        trivial = np.asarray(jnp.max(jnp.abs(self.x), axis=-1) < 1e-8) if self.x.shape[0] else np.zeros(0, bool)
+        trivial = (
+            np.asarray(jnp.max(jnp.abs(self.x), axis=-1) < 1e-8) if self.x.shape[0] else np.zeros(0, bool)
+        )
         return int(2 * np.sum(~trivial) + np.sum(trivial))
 
     @property
     def n_stable(self) -> int:
         """Number of distinct stable fixed points counting x and −x separately."""
-        trivial = np.asarray(jnp.max(jnp.abs(self.x), axis=-1) < 1e-8) if self.x.shape[0] else np.zeros(0, bool)
+        trivial = (
+            np.asarray(jnp.max(jnp.abs(self.x), axis=-1) < 1e-8) if self.x.shape[0] else np.zeros(0, bool)
+        )
         st = np.asarray(self.stable)
         return int(2 * np.sum(st & ~trivial) + np.sum(st & trivial))
 
 
 def deduplicate(X, *, tol: float = 1e-6):
-    """Group states equal up to x → −x. Returns (representatives [n, N], index of each input row [m], counts [n]).
+    """Group states equal up to x → −x.
+
+    Returns (representatives [n, N], index of each input row [m], counts [n]).
 
     Two states are the same when min(‖a − b‖∞, ‖a + b‖∞) ≤ tol·max(1, ‖a‖∞). The representative of a pair is
     the first one met, flipped so that its largest-magnitude component is positive.
@@ -183,16 +189,27 @@ def deduplicate(X, *, tol: float = 1e-6):
     return np.stack(reps), index, counts
 
 
-def _spectrum_at(net, J, x, *, plastic, A):
-    """Eigenvalues of the Jacobian that decides stability at a fixed point x."""
+def _spectra_at(net, J, X, *, plastic, A):
+    """Eigenvalues of the Jacobian that decides stability at each fixed point in X [n, N].
+
+    Plastic: M̃ of Eq. 18 at (x, A*(x)) from `spectra.reduced_jacobian`; halted: −I + (J + A) diag φ′ from
+    `spectra.neuronal_jacobian`. Matrices are built by a vmap in chunks of ~2·10⁷ entries.
+    """
     import spectra
 
+    N = net.N
+    A_ = jnp.zeros((N, N)) if A is None else A
     if plastic:
-        M = spectra.reduced_jacobian(net, J, ns.fixed_point_state(net, x))
+        build = lambda x: spectra.reduced_jacobian(net, J, ns.fixed_point_state(net, x))
     else:
-        A_ = jnp.zeros((net.N, net.N)) if A is None else A
-        M = spectra.neuronal_jacobian(net, J, ns.State(x, A_))
-    return np.linalg.eigvals(np.asarray(M))
+        build = lambda x: spectra.neuronal_jacobian(net, J, ns.State(x, A_))
+    size = (2 * N if plastic else N) ** 2
+    chunk = max(1, 20_000_000 // size)
+    out = []
+    for i in range(0, X.shape[0], chunk):
+        M = np.asarray(jax.vmap(build)(X[i : i + chunk]))
+        out.append(np.linalg.eigvals(M))
+    return np.concatenate(out, axis=0)
 
 
 def find_fixed_points(
@@ -217,7 +234,8 @@ def find_fixed_points(
         net: `neurosyn.Network`; J: couplings [N, N] (float64); x_init: initial states [n, N] (or [N]).
         tol: target Euclidean residual ‖F(x)‖₂ (float64; 1e-10 by default).
         max_steps: Newton steps per initial state.
-        relax: time for which each initial state first follows the A-slaved flow ẋ = F(x) (Euler, ``dt_relax``)
+        relax: time for which each initial state first follows the A-slaved flow ẋ = F(x) (Euler,
+            ``dt_relax``)
             before Newton. Damped Newton from far away often stalls at a local minimum of ‖F‖; a short
             relaxation brings states near stable fixed points, where Newton converges quadratically.
         plastic: True for joint fixed points (A* = kφφᵀ/N); False for a halted network with synapses frozen at
@@ -227,8 +245,8 @@ def find_fixed_points(
         dedup_tol: tolerance of `deduplicate` (x and −x are one pair).
         throw: raise `neurosyn.ConvergenceError` if no initial state converged.
     Returns:
-        `FixedPoints`: distinct converged fixed points with residuals, stability, spectra, and per-initial-state
-        status, residual and iteration count.
+        `FixedPoints`: distinct converged fixed points with residuals, stability, spectra, and
+        per-initial-state status, residual and iteration count.
     Equation:
         plastic: x = Jφ(x) + (k‖φ(x)‖²/N) φ(x), stability from eig M̃ (Eq. 18) at (x, kφφᵀ/N);
         halted: x = (J + A)φ(x), stability from eig(−I + (J + A) diag φ′(x)).
@@ -259,8 +277,9 @@ def find_fixed_points(
     ns.check_nonnegative("relax", relax, "relaxation time before Newton")
     ns.check_positive("dt_relax", dt_relax, "Euler step of the relaxation")
     n_relax = jnp.asarray(int(round(relax / dt_relax)))
-    x, r, n_iter, status = _solve_batch(net, J, A_, X0, plastic, jnp.asarray(tol), jnp.asarray(max_steps),
-                                        n_relax, jnp.asarray(dt_relax))
+    x, r, n_iter, status = _solve_batch(
+        net, J, A_, X0, plastic, jnp.asarray(tol), jnp.asarray(max_steps), n_relax, jnp.asarray(dt_relax)
+    )
     conv = np.asarray(status == ns.Status.success)
     if throw and not conv.any():
         raise ns.ConvergenceError(
@@ -276,9 +295,8 @@ def find_fixed_points(
     n_fp = R.shape[0]
     M = 2 * N if plastic else N
     eigs = np.full((n_fp, M), np.nan + 0j)
-    if classify:
-        for i in range(n_fp):
-            eigs[i] = _spectrum_at(net, J, R[i], plastic=plastic, A=A_)
+    if classify and n_fp:
+        eigs = _spectra_at(net, J, R, plastic=plastic, A=A_)
     max_real = np.max(eigs.real, axis=1) if M and n_fp else np.zeros(n_fp)
     return FixedPoints(
         x=R,
@@ -316,7 +334,9 @@ def sign_states(net: ns.Network, J, n: int, *, key, chi: float = 1.5) -> Float[A
     return jax.vmap(lambda x: J @ net.phi(x) + _plastic_term(net, x))(X)
 
 
-def trajectory_states(net: ns.Network, J, n: int, *, key, T: float = 200.0, dt: float = 0.1) -> Float[Array, "n N"]:
+def trajectory_states(
+    net: ns.Network, J, n: int, *, key, T: float = 200.0, dt: float = 0.1
+) -> Float[Array, "n N"]:
     """n states x(t) along one simulated trajectory (`neurosyn.simulate`, A(0) = 0), equally spaced over
     (T/2, T] so that the initial transient is dropped."""
     n = ns.check_int("n", n, "number of initial states")

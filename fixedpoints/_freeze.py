@@ -119,6 +119,7 @@ def freeze_test(
     c_memory: float = 3.0,
     tol_settle: float = 1e-3,
     t_settle: float = 10.0,
+    halt: bool = True,
 ) -> FreezeTest:
     """Halt plasticity in ``n_networks`` chaotic networks and classify each as non-, semi- or freezable.
 
@@ -135,6 +136,8 @@ def freeze_test(
             require; |ρ| because −Q is also a solution (occasional sign flips near the onset).
         tol_settle: B has reached a fixed point if ‖ẋ^B‖/√N < tol_settle at every record of the last
             ``t_settle`` (an intensive criterion, independent of N; chaotic B has ‖ẋ‖/√N of order 0.1–1).
+        halt: False runs the control: "B" keeps its plasticity, so every measurement is of the unhalted network
+            (at k = 0 the two are identical, since A ≡ 0).
     Returns:
         `FreezeTest` with Q(t), ρ(t), D(τ), r, z0, the per-seed phase and `fractions`.
     Equation:
@@ -170,7 +173,7 @@ def freeze_test(
     halt = pre.state
     post = ns.simulate(net, t_window, key=jr.fold_in(key_a, 1), record=all_units, x0=halt.x, A0=halt.A, **common)
     # B: the same state and J with A frozen from t = 0.
-    frozen = ns.Schedule((ns.Halt(0.0),))
+    frozen = ns.Schedule((ns.Halt(0.0),) if halt else ())
     rec0 = ns.Record(dt=record_dt, units=(), tau_max=0.0)
     b1 = ns.simulate(net, t_after - t_avg, key=jr.fold_in(key_b, 0), record=rec0, schedule=frozen, x0=halt.x,
                      A0=halt.A, **common)

@@ -1,4 +1,4 @@
-"""Spectra at fixed points against Eq. 21 averaged over the mean-field fixed-point distribution (model.md §7.6)."""
+"""Spectra at fixed points against Eq. 21 over the mean-field fixed-point distribution (model.md §7.6)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ class MarginalSpectra(eqx.Module):
     """Bulk edges of the Jacobian spectra at stable fixed points, with the mean-field prediction.
 
     Attributes:
-        max_real: largest real part of eig M̃ at each stable fixed point [n_stable] (its distance from marginality
-            is −max_real; 0 means marginal).
-        theory_max_real_own: rightmost point of the Eq. 21 support computed from each fixed point's own x and C0.
+        max_real: largest real part of eig M̃ at each stable fixed point [n_stable]; its distance
+            from marginality is −max_real (0 means marginal).
+        theory_max_real_own: rightmost point of the Eq. 21 support computed from each fixed point's own x
+            and C0.
         theory_max_real: rightmost point of the Eq. 21 support averaged over the mean-field fixed-point
             distribution of x (dominant branch), C0 of that branch: 0 for a marginal branch.
         support_at_zero: Eq. 21 at λ = 0 over the mean-field distribution (= Eq. 26 sum; 1 when marginal).
@@ -51,7 +52,9 @@ def marginal_spectra(net: ns.Network, fps: FixedPoints, *, key, n_samples: int =
     import spectra
 
     if not fps.plastic:
-        raise ValueError("marginal_spectra compares joint (plastic) fixed points with Eq. 21; got plastic=False")
+        raise ValueError(
+            "marginal_spectra compares joint (plastic) fixed points with Eq. 21; got plastic=False"
+        )
     g, k, p = float(net.g), float(net.k), float(net.p)
     stable = np.asarray(fps.stable)
     c = fixed_point_complexity(g, k)

@@ -6,7 +6,8 @@ Stability (Eq. 26): g²⟨(cosh² x − s)⁻²⟩ < 1, with equality (marginali
 For s > 1 the map G has turning points ±x_m, cosh² x_m = s, and for |η| < η_m = s tanh x_m − x_m three
 solutions. The middle one is always unstable. Units with |η| < η_c sit with weight ½ on the *aligned* outer
 branch (sign x = sign η) or the *anti-aligned* one; units with |η| > η_c sit on the aligned branch. The
-Stern-style count (model.md §7.4, a reconstruction) is (1/N) log₂ N_FP = P(|η| < η_c) = erf(η_c/(σ√2)), with η_c
+Stern-style count (model.md §7.4, a reconstruction) is (1/N) log₂ N_FP = P(|η| < η_c) = erf(η_c/(σ√2)),
+with η_c
 the largest threshold allowed by stability, closed by C0 = ⟨tanh² x⟩ over the same mixture.
 
 Quadrature. The two outer branches are integrated in coordinates in which the integrands are smooth:
@@ -33,7 +34,6 @@ _MAX_BRANCHES = 4  # padded size of the branch arrays (NaN past the last root)
 _W_SPAN = 40.0  # how far below w0 the threshold variable w_c may go (η_m − η_c ~ e^{2 w_c})
 _ETA_SPAN = 9.0  # aligned branch integrated out to |η| ≈ 9σ
 _GL_T, _GL_W = (jnp.asarray(a) for a in np.polynomial.legendre.leggauss(_N_GL))
-
 
 
 def _gl(a, b):
@@ -211,7 +211,8 @@ class Complexity(eqx.Module):
         stability_sum: g²⟨(cosh² x − s)⁻²⟩ of each branch (1 at a marginal branch, Eq. 26).
         self_consistency: |⟨tanh² x⟩ − C0| left at each branch.
         outlier_stable: dF/dC0 < 0 at the root, F(C0) = ⟨tanh² x⟩ − C0. A branch with dF/dC0 > 0 continues the
-            lower root χ₁ of χ = k tanh³χ at g = 0, whose outlier eigenvalue along φ is positive (a diagnostic;
+            lower root χ₁ of χ = k tanh³χ at g = 0, whose outlier eigenvalue along φ is positive (a
+            diagnostic;
             Eq. 26 constrains the bulk only).
         n_branches: number of solution branches found (0 below the onset).
         dominant: index of the branch with the largest count (−1 when there is none).
@@ -237,14 +238,17 @@ class Complexity(eqx.Module):
     @property
     def dominant_log2_count(self):
         """(1/N) log₂ N_FP of the dominant branch; 0 when no branch exists."""
-        return jnp.where(self.n_branches > 0, jnp.nanmax(jnp.where(jnp.isnan(self.log2_count), -1.0,
-                                                                        self.log2_count)), 0.0)
+        return jnp.where(
+            self.n_branches > 0, jnp.nanmax(jnp.where(jnp.isnan(self.log2_count), -1.0, self.log2_count)), 0.0
+        )
 
 
 def _complexity_g0(k):
-    """Exact g = 0: |x_i| = χ with χ = k tanh³χ and every sign pattern allowed (count 1). For k > k_c there are
-    two roots χ₁ < χ_c < χ₂ (bisection on each side of χ_c); only χ₂ has a stable outlier. Returns
-    (exists, C0 of both roots)."""
+    """Exact g = 0: |x_i| = χ with χ = k tanh³χ and every sign pattern allowed (count 1).
+
+    For k > k_c there are two roots χ₁ < χ_c < χ₂ (bisection on each side of χ_c); only χ₂ has a stable
+    outlier. Returns (exists, C0 of both roots).
+    """
     k = jnp.asarray(k, jnp.float64)
     chi_c = g0_chi_c()
     f = lambda c: c - k * jnp.tanh(c) ** 3  # > 0 near 0 and at large χ, < 0 between the roots
@@ -293,13 +297,17 @@ def g0_chi(k) -> float:
 
 
 def g0_eigenvalues(p) -> dict:
-    """Reduced-Jacobian eigenvalues at g = 0, k = k_c (model.md §7.5), with multiplicities (N − 1 for the bulk).
+    """Reduced-Jacobian eigenvalues at g = 0, k = k_c (model.md §7.5), with multiplicities.
+
+    The bulk pair has multiplicity N − 1 each.
 
     Returns dict(bulk=(λ₊, λ₋), outlier=−1/p − 2/3, marginal=0.0).
     """
     p = float(p)
     disc = np.sqrt((1 + p) ** 2 - 8 * p / 3)
-    return dict(bulk=(-(1 + p - disc) / (2 * p), -(1 + p + disc) / (2 * p)), outlier=-1 / p - 2 / 3, marginal=0.0)
+    return dict(
+        bulk=(-(1 + p - disc) / (2 * p), -(1 + p + disc) / (2 * p)), outlier=-1 / p - 2 / 3, marginal=0.0
+    )
 
 
 @jax.jit
@@ -339,19 +347,40 @@ def _complexity_kernel(g, k):
     score = jnp.where(good, count_r + 1e-9 * C0r, -1.0)
     dom = jnp.where(n > 0, jnp.argmax(score), -1)
     return Complexity(
-        g=g, k=k, log2_count=log2c, C0=pick(C0r), s=pick(k * C0r), eta_c=pick(eta_r),
-        sigma=pick(g * jnp.sqrt(C0r)), stability_sum=pick(Sr), self_consistency=pick(jnp.abs(Fr)),
-        outlier_stable=good & (slope < 0.0), n_branches=n, dominant=dom,
+        g=g,
+        k=k,
+        log2_count=log2c,
+        C0=pick(C0r),
+        s=pick(k * C0r),
+        eta_c=pick(eta_r),
+        sigma=pick(g * jnp.sqrt(C0r)),
+        stability_sum=pick(Sr),
+        self_consistency=pick(jnp.abs(Fr)),
+        outlier_stable=good & (slope < 0.0),
+        n_branches=n,
+        dominant=dom,
     )
 
 
 def _sorted_by_C0(c: Complexity) -> Complexity:
     order = jnp.argsort(jnp.where(jnp.isnan(c.C0), jnp.inf, c.C0))
-    fields = ("log2_count", "C0", "s", "eta_c", "sigma", "stability_sum", "self_consistency", "outlier_stable")
-    new = eqx.tree_at(lambda m: tuple(getattr(m, f) for f in fields), c,
-                      tuple(getattr(c, f)[order] for f in fields))
+    fields = (
+        "log2_count",
+        "C0",
+        "s",
+        "eta_c",
+        "sigma",
+        "stability_sum",
+        "self_consistency",
+        "outlier_stable",
+    )
+    new = eqx.tree_at(
+        lambda m: tuple(getattr(m, f) for f in fields), c, tuple(getattr(c, f)[order] for f in fields)
+    )
     inv = jnp.argsort(order)
-    return eqx.tree_at(lambda m: m.dominant, new, jnp.where(c.dominant >= 0, inv[jnp.maximum(c.dominant, 0)], -1))
+    return eqx.tree_at(
+        lambda m: m.dominant, new, jnp.where(c.dominant >= 0, inv[jnp.maximum(c.dominant, 0)], -1)
+    )
 
 
 def fixed_point_complexity(g, k) -> Complexity:
@@ -361,7 +390,8 @@ def fixed_point_complexity(g, k) -> Complexity:
         g: coupling strength (≥ 0); k: plasticity strength. p does not enter (Eqs. 24–26).
     Returns:
         `Complexity` with each branch's count, C0, s = kC0, threshold η_c and stability sum (= 1, marginal).
-        At g = 0 the exact limit is used: one branch with count 1 and C0 = tanh²χ for k ≥ k_c (χ = k tanh³χ).
+        At g = 0 the exact limit is used: for k ≥ k_c two branches (both roots of χ = k tanh³χ) with count 1
+        and C0 = tanh²χ; the larger χ dominates.
     Equation:
         G(x) = x − kC0 tanh x = η, η ~ N(0, g²C0) (Eq. 24); g²⟨(cosh² x − kC0)⁻²⟩ = 1 (Eq. 26);
         (1/N) log₂ N_FP = erf(η_c / (σ√2)), C0 = ⟨tanh² x⟩ over the branch mixture.
@@ -377,12 +407,24 @@ def fixed_point_complexity(g, k) -> Complexity:
     k = jnp.asarray(k, jnp.float64)
     if float(g) == 0.0:
         exists, C0 = _complexity_g0(k)
-        pad = lambda v: jnp.where(exists, jnp.concatenate([jnp.broadcast_to(v, (2,)),
-                                                            jnp.full(_MAX_BRANCHES - 2, jnp.nan)]), jnp.nan)
+        pad = lambda v: jnp.where(
+            exists,
+            jnp.concatenate([jnp.broadcast_to(v, (2,)), jnp.full(_MAX_BRANCHES - 2, jnp.nan)]),
+            jnp.nan,
+        )
         return Complexity(
-            g=g, k=k, log2_count=pad(1.0), C0=pad(C0), s=pad(k * C0), eta_c=pad(0.0), sigma=pad(0.0),
-            stability_sum=pad(0.0), self_consistency=pad(0.0), outlier_stable=pad(jnp.asarray([0.0, 1.0])) == 1.0,
-            n_branches=2 * exists.astype(int), dominant=jnp.where(exists, 1, -1),
+            g=g,
+            k=k,
+            log2_count=pad(1.0),
+            C0=pad(C0),
+            s=pad(k * C0),
+            eta_c=pad(0.0),
+            sigma=pad(0.0),
+            stability_sum=pad(0.0),
+            self_consistency=pad(0.0),
+            outlier_stable=pad(jnp.asarray([0.0, 1.0])) == 1.0,
+            n_branches=2 * exists.astype(int),
+            dominant=jnp.where(exists, 1, -1),
         )
     return _sorted_by_C0(_complexity_kernel(g, k))
 
@@ -390,7 +432,8 @@ def fixed_point_complexity(g, k) -> Complexity:
 def _existence(g, k):
     """E(k) = max over admissible C0 of F(C0) = ⟨tanh² x⟩ − C0; a branch exists iff E ≥ 0.
 
-    F(1) < 0 always, so a non-negative maximum inside the admissible set brackets a root. The interior maximum is
+    F(1) < 0 always, so a non-negative maximum inside the admissible set brackets a root. The interior maximum
+    is
     refined by a parabola through the three grid points around it; the left edge of the admissible set (where
     the all-aligned stability sum reaches 1) is located by bisection and F evaluated there.
     """
@@ -452,9 +495,10 @@ def k_onset(g, *, k_max: float = 40.0) -> float:
         ns.check_nonnegative("g", gi, "coupling strength")
     if np.all(ga == 0.0):
         return g0_kc() if ga.ndim == 0 else np.full(ga.shape, g0_kc())
-    g_pos = jnp.asarray(np.where(ga == 0.0, 1.0, ga))
-    kernel = jax.vmap(_k_onset_kernel, in_axes=(0, None, None)) if ga.ndim else _k_onset_kernel
-    out = np.asarray(kernel(g_pos, jnp.asarray(1.0), jnp.asarray(float(k_max))))
+    # always the vmapped kernel (a scalar g is a batch of one): one compilation serves every call
+    g_pos = jnp.asarray(np.where(ga == 0.0, 1.0, ga)).reshape(-1)
+    kernel = jax.vmap(_k_onset_kernel, in_axes=(0, None, None))
+    out = np.asarray(kernel(g_pos, jnp.asarray(1.0), jnp.asarray(float(k_max)))).reshape(ga.shape)
     out = np.where(ga == 0.0, g0_kc(), out)
     return float(out) if ga.ndim == 0 else out
 
@@ -470,7 +514,9 @@ def sample_fixed_point_x(g, k, n: int, *, key, branch: int | None = None) -> Flo
     c = fixed_point_complexity(g, k)
     nb = int(c.n_branches)
     if nb == 0:
-        raise ValueError(f"no stable mean-field fixed point at g={float(g)}, k={float(k)}; need k >= k_onset(g)")
+        raise ValueError(
+            f"no stable mean-field fixed point at g={float(g)}, k={float(k)}; need k >= k_onset(g)"
+        )
     b = int(c.dominant) if branch is None else branch
     if not 0 <= b < nb:
         raise ValueError(f"branch={branch} out of range, valid range [0, {nb - 1}]")

@@ -24,7 +24,8 @@ class Settled(eqx.Module):
         pr_A_end: participation ratio of A at the end of each run (1 at a fixed point: A* has rank one).
         xdot_end: ‖ẋ‖/√N at the end of each run.
         t_settle: first record time after which ‖ẋ‖/√N stays below tol_xdot (NaN if never).
-        fixed_points: the polished, deduplicated and classified end states of the settled runs (`FixedPoints`).
+        fixed_points: the polished, deduplicated and classified end states of the settled runs
+            (`FixedPoints`).
         J: the couplings used [N, N].
         status: Status.success if at least one run settled, else Status.not_settled.
     """
@@ -60,13 +61,14 @@ def settle(
     classify: bool = True,
     throw: bool = True,
 ) -> Settled:
-    """Simulate ``n_networks`` runs of one network (shared J) for time T, detect settling, polish the end states.
+    """Simulate runs of one network (shared J) for time T, detect settling, polish the end states.
 
     Args:
         net: `neurosyn.Network`; key: JAX PRNG key (split into J, if not given, and the runs).
         T: run length. n_networks: independent initial states x(0) ~ N(0, 1), A(0) = 0 (or ``x0``).
         J: couplings; default J = g·J0 drawn from the key. dt: RK4 step.
-        tol_xdot, window, tol_pr: settled when ‖ẋ‖/√N < tol_xdot over the last ``window`` and |PR_A − 1| < tol_pr.
+        tol_xdot, window, tol_pr: settled when ‖ẋ‖/√N < tol_xdot over the last ``window`` and
+            |PR_A − 1| < tol_pr.
         tol: residual tolerance of the Newton polish (`find_fixed_points`, plastic joint fixed point).
         classify: compute M̃ spectra of the polished fixed points.
         throw: raise `neurosyn.ConvergenceError` when no run settled.
@@ -89,7 +91,9 @@ def settle(
     else:
         J = jnp.asarray(J, jnp.float64)
         if g == 0.0:
-            raise ValueError("settle with an explicit J needs g > 0 (the simulator takes J0 = J/g); got g=0.0")
+            raise ValueError(
+                "settle with an explicit J needs g > 0 (the simulator takes J0 = J/g); got g=0.0"
+            )
         J0 = J / g
     rec = ns.Record(dt=max(dt, round(0.5 / dt) * dt), units=(), tau_max=0.0)
     sim = ns.simulate(net, T, key=key_run, dt=dt, record=rec, n_networks=n_networks, J0=J0, x0=x0, t_burn=0.0)
@@ -102,8 +106,9 @@ def settle(
         fps = find_fixed_points(net, J, sim.state.x[ok], tol=tol, classify=classify, throw=False)
     elif throw:
         raise ns.ConvergenceError(
-            f"none of {n_networks} runs settled within T={T} (N={net.N}, g={g}, k={float(net.k)}, p={float(net.p)}; "
-            f"final ‖ẋ‖/√N min {float(jnp.min(xdot[:, -1])):.3g}); run longer, or check that k exceeds k_onset(g)"
+            f"none of {n_networks} runs settled within T={T} (N={net.N}, g={g}, k={float(net.k)}, "
+            f"p={float(net.p)}; final ‖ẋ‖/√N min {float(jnp.min(xdot[:, -1])):.3g}); run longer, or check "
+            "that k exceeds k_onset(g)"
         )
     return Settled(
         x_end=sim.state.x,

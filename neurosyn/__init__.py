@@ -45,7 +45,6 @@ from ._rules import Rule as Rule  # noqa: E402
 from ._rules import get_rule as get_rule  # noqa: E402
 from ._rules import hebbian as hebbian  # noqa: E402
 from ._rules import parse_rule as parse_rule  # noqa: E402
-from ._symbolic import compile_formula as compile_formula  # noqa: E402
 from ._schedule import Clamp as Clamp  # noqa: E402
 from ._schedule import Halt as Halt  # noqa: E402
 from ._schedule import Perturb as Perturb  # noqa: E402
@@ -58,6 +57,7 @@ from ._simulate import Simulation as Simulation  # noqa: E402
 from ._simulate import deform as deform  # noqa: E402
 from ._simulate import simulate as simulate  # noqa: E402
 from ._status import Status as Status  # noqa: E402
+from ._symbolic import compile_formula as compile_formula  # noqa: E402
 from ._transfer import Tanh as Tanh  # noqa: E402
 from ._transfer import Transfer as Transfer  # noqa: E402
 from ._transfer import tanh as tanh  # noqa: E402

@@ -25,7 +25,7 @@ from jax import lax
 from jaxtyping import Array, Bool, Float, Int
 
 from ._errors import ConvergenceError, check_choice, check_int, check_nonnegative, check_positive
-from ._rule_families import PlasticityRule, TaylorRule, taylor_exponents
+from ._rule_families import PlasticityRule, TaylorRule
 from ._status import Status
 
 _SIGMAS: dict[str, Callable] = {"linear": lambda u: u, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}
@@ -395,7 +395,8 @@ class RuleFit(eqx.Module):
         r2_activity_null: the same R² for the null model without plasticity (W ≡ W0), for scale.
         deviance_explained: for choice data, 1 − D_model / D_null on held-out choices (NaN otherwise).
         coef_error: RMS error of the Taylor coefficients against ``true_rule`` (NaN if not given).
-        status, residual (final gradient norm), n_iter, wall_s.
+        status, residual (final gradient norm), n_iter, n_backtracked (steps that hit a non-finite loss and were
+            halved back), wall_s.
     """
 
     rule: PlasticityRule
@@ -408,6 +409,7 @@ class RuleFit(eqx.Module):
     status: Status
     residual: float
     n_iter: int
+    n_backtracked: int
     wall_s: float
 
     @property
@@ -439,43 +441,66 @@ def _bce(logit, choice):
     return jnp.mean(optax.sigmoid_binary_cross_entropy(logit, choice))
 
 
-def _optimise(loss_fn, params, static, *, n_steps, lr, lr_final, unscale=None):
-    """Adam with cosine decay on ``loss_fn(combine(unscale(params), static))``; non-finite steps are skipped.
+def _adam_loop(total, pp, *, n_steps, lr, lr_final):
+    """Adam with a cosine decay from lr to lr_final on ``total(pp)`` (call under jit).
 
-    ``unscale`` maps the optimised parameters back to the model's (a diagonal preconditioner)."""
+    A step that lands where the loss or its gradient is non-finite (a rule whose weights blow up within the
+    trajectory) is backtracked: the parameters go halfway back to the last finite point. Returns the parameters,
+    the loss after each step, the final gradient norm and the number of backtracked steps."""
     schedule = optax.cosine_decay_schedule(lr, n_steps, alpha=lr_final / lr)
-    opt = optax.apply_if_finite(optax.adam(schedule), max_consecutive_errors=n_steps)
-    unscale = (lambda q: q) if unscale is None else unscale
+    opt = optax.adam(schedule)
+
+    def finite(loss, g):
+        leaves = jax.tree_util.tree_leaves(g)
+        return jnp.isfinite(loss) & jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
+
+    def pick(ok, a, b):
+        return jax.tree_util.tree_map(lambda x, y: jnp.where(ok, x, y), a, b)
+
+    def step(carry, _):
+        pp, prev, state, last, n_back = carry
+        loss, g = jax.value_and_grad(total)(pp)
+        ok = finite(loss, g)
+        g = jax.tree_util.tree_map(lambda x: jnp.where(ok, x, 0.0), g)
+        updates, new_state = opt.update(g, state, pp)
+        stepped = optax.apply_updates(pp, updates)
+        back = jax.tree_util.tree_map(lambda a, b: 0.5 * (a + b), prev, pp)
+        loss = jnp.where(ok, loss, last)
+        carry = (pick(ok, stepped, back), pick(ok, pp, prev), pick(ok, new_state, state), loss, n_back + (~ok))
+        return carry, loss
+
+    init = (pp, pp, opt.init(pp), jnp.asarray(jnp.nan), jnp.array(0))
+    (pp, prev, _, last, n_back), losses = lax.scan(step, init, None, length=n_steps)
+    loss, g = jax.value_and_grad(total)(pp)
+    ok = finite(loss, g)
+    pp = pick(ok, pp, prev)
+    return pp, jnp.append(losses, jnp.where(ok, loss, last))[1:], optax.global_norm(g), n_back
+
+
+def _layer_data_loss(rule, train, layer, memory, checkpoint):
+    if isinstance(train, ChoiceData):
+        logit, _ = _choice_pass(layer, ChoiceReadout(), rule, train, memory, checkpoint)
+        return _bce(logit, train.choice)
+    mask = train.observed.astype(float)
+    var = jnp.sum(mask * jnp.var(train.Y, axis=(0, 1))) / jnp.sum(mask)
+    Y, _ = _layer_pass(layer, rule, train, checkpoint)
+    return jnp.sum(mask * jnp.mean((Y - train.Y) ** 2, axis=(0, 1))) / jnp.sum(mask) / var
+
+
+@eqx.filter_jit
+def _fit_layer(params, static, train, l1, lr, lr_final, *, n_steps, layer, memory, checkpoint):
+    """Compiled once per (rule structure, data shapes, n_steps, layer): sweeps over data, noise, masks, l1 and lr
+    reuse it."""
 
     def total(pp):
-        return loss_fn(eqx.combine(unscale(pp), static))
+        rl = eqx.combine(pp, static)
+        return _layer_data_loss(rl, train, layer, memory, checkpoint) + l1 * _l1(rl)
 
-    @jax.jit
-    def run(pp):
-        def step(carry, _):
-            pp, state = carry
-            loss, g = jax.value_and_grad(total)(pp)
-            updates, state = opt.update(g, state, pp)
-            return (optax.apply_updates(pp, updates), state), loss
-
-        (pp, _), losses = lax.scan(step, (pp, opt.init(pp)), None, length=n_steps)
-        loss, g = jax.value_and_grad(total)(pp)
-        return unscale(pp), jnp.append(losses, loss), optax.global_norm(g)
-
-    pp, losses, gnorm = run(params)
-    return pp, losses[1:], gnorm
+    return _adam_loop(total, params, n_steps=n_steps, lr=lr, lr_final=lr_final)
 
 
-def _taylor_scales(rule: TaylorRule, pre, post, w, r=None) -> Array:
-    """Typical size m_i of each Taylor monomial on the data: √(E pre^2a · E post^2b · E w^2c [· E r^2d])."""
-    moments = [jnp.stack([jnp.ones(()), jnp.mean(v**2), jnp.mean(v**4)]) for v in (pre, post, w)]
-    if rule.reward:
-        moments.append(jnp.stack([jnp.ones(()), jnp.mean(r**2), jnp.mean(r**4)]))
-    e = np.array(taylor_exponents(rule.reward))
-    m = jnp.ones(len(e))
-    for var, mom in enumerate(moments):
-        m = m * mom[e[:, var]]
-    return jnp.sqrt(jnp.maximum(m, 1e-12))
+_eval_layer = eqx.filter_jit(_layer_pass)
+_eval_choice = eqx.filter_jit(_choice_pass)
 
 
 def _status(losses, rtol) -> Status:
@@ -488,8 +513,8 @@ def _status(losses, rtol) -> Status:
 
 
 def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None, layer: PlasticLayer | None = None,
-             l1: float = 1e-3, n_steps: int = 400, lr: float = 1e-2, lr_final: float = 1e-4, memory: int = 10,
-             checkpoint: bool = True, precondition: bool = True, true_rule: TaylorRule | None = None,
+             l1: float = 1e-3, n_steps: int = 800, lr: float = 1e-2, lr_final: float = 1e-3, memory: int = 10,
+             checkpoint: bool = True, true_rule: TaylorRule | None = None,
              rtol: float = 1e-2, throw: bool = True) -> RuleFit:
     """Fit the parameters of ``rule`` to recorded trajectories by gradient descent through the simulation.
 
@@ -504,7 +529,6 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
         n_steps, lr, lr_final: Adam steps and a cosine learning-rate decay from lr to lr_final.
         memory: trials in the running reward average E[R] (choice data).
         checkpoint: rematerialise each simulation step in the backward pass (memory ∝ carry only).
-        precondition: for Taylor rules, run Adam on m_i θ_i with m_i the typical size of monomial i on the data.
         true_rule: ground truth, for ``coef_error``.
         rtol: the fit counts as converged when the loss changed by less than rtol (relative) over the last 10%
             of the steps.
@@ -540,40 +564,17 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
         raise ValueError("activity data carry no reward signal: use a rule with reward=False")
     layer = PlasticLayer("tanh" if choices else "linear") if layer is None else layer
     readout = ChoiceReadout()
-
-    if choices:
-        def data_loss(rl):
-            logit, _ = _choice_pass(layer, readout, rl, train, memory, checkpoint)
-            return _bce(logit, train.choice)
-    else:
-        mask = train.observed.astype(float)
-        var = jnp.sum(mask * jnp.var(train.Y, axis=(0, 1))) / jnp.sum(mask)
-
-        def data_loss(rl):
-            Y, _ = _layer_pass(layer, rl, train, checkpoint)
-            return jnp.sum(mask * jnp.mean((Y - train.Y) ** 2, axis=(0, 1))) / jnp.sum(mask) / var
-
     params, static = eqx.partition(rule, eqx.is_inexact_array)
-    unscale = None
-    if precondition and isinstance(rule, TaylorRule):
-        # optimise u_i = m_i θ_i, with m_i the typical size of monomial i: each Adam step then changes every
-        # term's contribution to Δw by a comparable amount (a diagonal preconditioner; the optimum is unchanged)
-        if choices:
-            post = jnp.tanh(jnp.einsum("nhi,nti->nth", train.W0, train.X))
-            m = _taylor_scales(rule, train.X, post, train.W0, reward_signal(train.choice, train.R, memory))
-        else:
-            m = _taylor_scales(rule, train.X, train.Y[..., train.observed], train.W0)
-        params = eqx.tree_at(lambda rl: rl.theta, params, params.theta * m)
-        unscale = lambda q: eqx.tree_at(lambda rl: rl.theta, q, q.theta / m)  # noqa: E731
-    pp, losses, gnorm = _optimise(lambda rl: data_loss(rl) + l1 * _l1(rl), params, static, n_steps=n_steps, lr=lr,
-                                  lr_final=lr_final, unscale=unscale)
+    f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731  (traced: no recompile when they change)
+    pp, losses, gnorm, n_back = _fit_layer(params, static, train, f64(l1), f64(lr), f64(lr_final), n_steps=n_steps,
+                                           layer=layer, memory=memory, checkpoint=checkpoint)
     fitted = eqx.combine(pp, static)
     status = _status(losses, rtol)
 
     nan = float("nan")
     dev = nan
     if choices:
-        logit, W = _choice_pass(layer, readout, fitted, test, memory, False)
+        logit, W = _eval_choice(layer, readout, fitted, test, memory, False)
         logit0 = readout.logit(jax.vmap(lambda w0, x: jnp.tanh(x @ w0.T) if layer.sigma == "tanh"
                                         else _SIGMAS[layer.sigma](x @ w0.T))(test.W0, test.X))
         dev = float(1.0 - _bce(logit, test.choice) / _bce(logit0, test.choice))
@@ -581,7 +582,7 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
         act, act0 = jax.nn.sigmoid(logit), jax.nn.sigmoid(logit0)
         mask_act = None
     else:
-        act, W = _layer_pass(layer, fitted, test, False)
+        act, W = _eval_layer(layer, fitted, test, False)
         act0 = jax.vmap(lambda w0, x: _SIGMAS[layer.sigma](x @ w0.T))(test.W0, test.X)
         truth_act = test.Y if test.Y_clean is None else test.Y_clean
         mask_act = test.observed
@@ -598,7 +599,7 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
         coef_err = float(jnp.sqrt(jnp.mean((fitted.theta - true_rule.theta) ** 2)))
     result = RuleFit(rule=fitted, losses=losses, r2_weights=r2_w, r2_activity=r2_act, r2_activity_null=r2_null,
                      deviance_explained=dev, coef_error=coef_err, status=status, residual=float(gnorm),
-                     n_iter=n_steps, wall_s=time.perf_counter() - t0)
+                     n_iter=n_steps, n_backtracked=int(n_back), wall_s=time.perf_counter() - t0)
     if throw and status != Status.success:
         raise ConvergenceError(
             f"fit_rule({loss}, n_steps={n_steps}, lr={lr}, l1={l1}): {Status[status]}; final loss "
@@ -717,6 +718,7 @@ class RecurrentFit(eqx.Module):
     status: Status
     residual: float
     n_iter: int
+    n_backtracked: int
     wall_s: float
 
     @property
@@ -754,6 +756,21 @@ def _rec_predict(prm: _RecParams, data: RecurrentData, window, checkpoint):
     return jax.vmap(one)(data.x, prm.x0_hidden, data.A0)
 
 
+@eqx.filter_jit
+def _fit_rec(params, static, train, l1, lr, lr_final, *, n_steps, window, checkpoint):
+    var = jnp.var(train.x)
+
+    def total(pp):
+        pr = eqx.combine(pp, static)
+        pred = _rec_predict(pr, train, window, checkpoint)
+        return jnp.mean((pred - train.x) ** 2) / var + l1 * _l1(pr.rule)
+
+    return _adam_loop(total, params, n_steps=n_steps, lr=lr, lr_final=lr_final)
+
+
+_eval_rec = eqx.filter_jit(_rec_predict)
+
+
 def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0: float = 0.5, p0: float = 1.0,
                   rule: PlasticityRule | None = None, fit_rule: bool = False, window: int | None = 20,
                   n_steps: int = 300, lr: float = 0.05, lr_final: float = 1e-3, l1: float = 0.0,
@@ -787,11 +804,6 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
     n_hidden = train.N - len(train.observed)
     prm = _RecParams(jnp.asarray(float(k0)), jnp.log(jnp.asarray(float(p0))), rule,
                      jnp.zeros((train.x.shape[0], n_hidden)))
-    var = jnp.var(train.x)
-
-    def loss_fn(pr):
-        pred = _rec_predict(pr, train, window, checkpoint)
-        return jnp.mean((pred - train.x) ** 2) / var + l1 * _l1(pr.rule)
 
     filt = jax.tree_util.tree_map(eqx.is_inexact_array, prm)
     filt = eqx.tree_at(lambda m: m.rule, filt, jax.tree_util.tree_map(lambda x: fit_rule and eqx.is_inexact_array(x),
@@ -799,7 +811,9 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
     if fit_rule:
         filt = eqx.tree_at(lambda m: m.k, filt, False)
     params, static = eqx.partition(prm, filt)
-    pp, losses, gnorm = _optimise(loss_fn, params, static, n_steps=n_steps, lr=lr, lr_final=lr_final)
+    f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731
+    pp, losses, gnorm, n_back = _fit_rec(params, static, train, f64(l1), f64(lr), f64(lr_final), n_steps=n_steps,
+                                         window=window, checkpoint=checkpoint)
     fitted = eqx.combine(pp, static)
     status = _status(losses, rtol)
     r2 = float("nan")
@@ -807,14 +821,14 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
         if test.x_true is not None:
             hidden = np.setdiff1d(np.arange(test.N), np.asarray(test.observed))
             ev = eqx.tree_at(lambda m: m.x0_hidden, fitted, test.x_true[:, 0, hidden])
-            pred = _rec_predict(ev, test, None, False)
+            pred = _eval_rec(ev, test, None, False)
             r2 = float(r2_score(pred, test.x_true[:, :, np.asarray(test.observed)]))
         else:
             ev = eqx.tree_at(lambda m: m.x0_hidden, fitted, jnp.zeros((test.x.shape[0], n_hidden)))
-            r2 = float(r2_score(_rec_predict(ev, test, window, False), test.x))
+            r2 = float(r2_score(_eval_rec(ev, test, window, False), test.x))
     result = RecurrentFit(k=float(fitted.k), p=float(jnp.exp(fitted.log_p)), rule=fitted.rule,
                           x0_hidden=fitted.x0_hidden, losses=losses, r2_activity=r2, status=status,
-                          residual=float(gnorm), n_iter=n_steps, wall_s=time.perf_counter() - t0)
+                          residual=float(gnorm), n_iter=n_steps, n_backtracked=int(n_back), wall_s=time.perf_counter() - t0)
     if throw and status != Status.success:
         raise ConvergenceError(
             f"fit_recurrent(k0={k0}, p0={p0}, window={window}, n_steps={n_steps}): {Status[status]}; final loss "

@@ -31,7 +31,8 @@ def rk_step(net, J, x, A, dt, method: str, plastic=1.0, clamp=False, clamp_value
 
     Rules with Ȧ = −λ A + μ Σ u vᵀ and scalar λ, μ take the structured path. A per-synapse p ([N, N], the
     `Heterogeneous` rule) takes the generic path: the tableau applied to `vector_field` (N×N stage arrays).
-    Delayed rules (`STDP`) need ``phi_delayed``: φ(t − d + c_i dt) at each stage offset c_i (see `stage_offsets`).
+    Delayed rules (`STDP`) need ``phi_delayed``: φ(t − d + c_i dt) at each stage offset c_i
+    (see `stage_offsets`).
     """
     if jnp.ndim(net.p) > 0:
         return _generic_step(net, J, x, A, dt, method, plastic, clamp, clamp_value)

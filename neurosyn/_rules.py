@@ -3,8 +3,9 @@
     p dA_ij/dt = −A_ij + (k/N) f_post(φ_i) f_pre(φ_j)            (Eqs. 3, A10)
 
 The rule is one object: the simulator uses its rank-one drive (`drive`) and its rates (`decay_rate`,
-`drive_rate`: Ȧ = −λ A + μ u vᵀ), the vector field (and so every Jacobian and Lyapunov computation) uses `rhs`.
-Hebbian (k > 0) and anti-Hebbian (k < 0) are the same rule with f_post = f_pre = identity; the sign lives in k.
+`drive_rate`: Ȧ = −λ A + μ u vᵀ), the vector field (and so every Jacobian and Lyapunov computation) uses
+`rhs`. Hebbian (k > 0) and anti-Hebbian (k < 0) are the same rule with f_post = f_pre = identity; the sign
+lives in k.
 
 Variants (Clark & Abbott 2024, Appendix A):
 - `NoDecay`: k, p → ∞ with k/p = k̃: Ȧ = k̃ f_post f_preᵀ/N (Eq. A2). The network's ``k`` is read as k̃.
@@ -101,7 +102,8 @@ class Presynaptic(Rule):
     """Presynaptic-only plasticity, f_post ≡ 1, f_pre(φ) = φ (Eq. A5): A_ij depends on j only.
 
     The plastic input Σ_j A_ij φ_j(t) = (k/p) ∫ e^{−τ/p} (1/N) Σ_j φ_j(t−τ) φ_j(t) dτ is the same for every
-    neuron; as N → ∞ it is the constant I = (k/p) ∫₀^∞ e^{−τ/p} C(τ) dτ (Eqs. A6–A7). It is not zero: it is the
+    neuron; as N → ∞ it is the constant I = (k/p) ∫₀^∞ e^{−τ/p} C(τ) dτ (Eqs. A6–A7). It is not zero: it is
+    the
     overlap of present and past states, not a population mean. A constant input breaks x → −x, so ⟨φ⟩ ≠ 0.
     """
 
@@ -116,7 +118,8 @@ class Postsynaptic(Rule):
     """Postsynaptic-only plasticity, f_post(φ) = φ, f_pre ≡ 1: A_ij depends on i only.
 
     The plastic input (k/p) ∫ e^{−τ/p} φ_i(t−τ) m(t) dτ carries the population mean m(t) = (1/N) Σ_j φ_j(t),
-    which is O(1/√N) in the symmetric state, so as N → ∞ this rule leaves the dynamics unchanged (C_pre,φ = ⟨φ⟩).
+    which is O(1/√N) in the symmetric state, so as N → ∞ this rule leaves the dynamics unchanged
+    (C_pre,φ = ⟨φ⟩ = 0).
     """
 
     def post(self, phi):
@@ -309,7 +312,9 @@ RULES = {
     "presynaptic": (Presynaptic, (), "f_post ≡ 1, f_pre = φ (Eq. A5): a constant input (Eqs. A6–A7)"),
     "postsynaptic": (Postsynaptic, (), "f_post = φ, f_pre ≡ 1: a population-mean input, O(1/√N)"),
     "covariance": (Covariance, (), "f = φ − (population mean of φ), for pre and post"),
-    "no-decay": (lambda base="hebbian": NoDecay(base=get_rule(base)), ("base",), "Ȧ = k̃ f_post f_preᵀ/N (Eq. A2)"),
+    "no-decay": (
+        lambda base="hebbian": NoDecay(base=get_rule(base)), ("base",), "Ȧ = k̃ f_post f_preᵀ/N (Eq. A2)"
+    ),
     "heterogeneous": (
         lambda alpha=3.0, beta=5.0, base="hebbian": Heterogeneous(alpha=float(alpha), beta=float(beta),
                                                                   base=get_rule(base)),
@@ -341,7 +346,8 @@ def get_rule(name, **params) -> Rule:
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ValueError(
-            f"rule {name!r} got unknown parameters {unknown}; valid: {', '.join(allowed) if allowed else 'none'}"
+            f"rule {name!r} got unknown parameters {unknown}; "
+            f"valid: {', '.join(allowed) if allowed else 'none'}"
         )
     for key in ("alpha", "beta", "d"):
         if key in params:
@@ -350,7 +356,7 @@ def get_rule(name, **params) -> Rule:
 
 
 def parse_rule(spec, **params) -> Rule:
-    """A rule from a specification string: ``"hebbian"``, ``"stdp(d=2)"``, ``"heterogeneous(alpha=3, beta=5)"``,
+    """A rule from a specification string: ``"hebbian"``, ``"stdp(d=2)"``, ``"heterogeneous(alpha=3)"``,
     ``"expression(f_pre='pre - 0.2*pre**3')"``; keyword ``params`` are merged in. A `Rule` passes through.
 
     The string is parsed with `ast` (literals only, nothing is evaluated). ValueError if malformed.
@@ -358,7 +364,9 @@ def parse_rule(spec, **params) -> Rule:
     if isinstance(spec, Rule):
         return get_rule(spec, **params)
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"rule={spec!r} must be a rule name or 'name(key=value, ...)'; valid: {', '.join(RULES)}")
+        raise ValueError(
+            f"rule={spec!r} must be a rule name or 'name(key=value, ...)'; valid: {', '.join(RULES)}"
+        )
     text = spec.strip()
     head, paren, rest = text.partition("(")
     name = _norm(head)
@@ -372,7 +380,11 @@ def parse_rule(spec, **params) -> Rule:
         raise ValueError(f"rule={spec!r}: give parameters as key=value, e.g. stdp(d=2)")
     parsed = {}
     for kw in node.keywords:
-        if kw.arg is None or not isinstance(kw.value, ast.Constant):
+        try:
+            value = ast.literal_eval(kw.value) if kw.arg is not None else None
+        except ValueError:
+            value = None
+        if not isinstance(value, (int, float, str)) or isinstance(value, bool):
             raise ValueError(f"rule={spec!r}: parameter values must be numbers or quoted strings")
-        parsed[kw.arg] = kw.value.value
+        parsed[kw.arg] = value
     return get_rule(name, **{**parsed, **params})

@@ -109,9 +109,10 @@ class Simulation(eqx.Module):
         return np.where(idx < below.shape[-1], tt[np.minimum(idx, below.shape[-1] - 1)], np.nan)
 
 
-def _init_carry(J0, x0, A0, n_lags, dtype, n_delay=0):
+def _init_carry(J0, x0, A0, n_lags, dtype, n_delay=0, phi0=None):
     N = x0.shape[-1]
-    extra = dict(phi_hist=jnp.zeros((n_delay + 2, N), dtype)) if n_delay else {}  # φ before t = 0 is 0
+    # delayed rules: the history before t = 0 is φ(x(0)), held constant (continuous at t = 0)
+    extra = dict(phi_hist=jnp.broadcast_to(phi0, (n_delay + 2, N)).astype(dtype)) if n_delay else {}
     return extra | dict(
         x=x0,
         A=A0,
@@ -296,7 +297,8 @@ def simulate(
         n_delay = int(round(net.rule.delay() / dt))
         if n_delay < 2 or abs(n_delay * dt - net.rule.delay()) > 1e-9 * net.rule.delay():
             raise ValueError(
-                f"the rule's delay d={net.rule.delay()} must be a multiple of dt={dt} with d >= 2*dt; lower dt"
+                f"the rule's delay d={net.rule.delay()} must be a multiple of dt={dt} with d >= 2*dt; "
+                "lower dt"
             )
     net_d = eqx.tree_at(
         lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dtype) for v in (net.g, net.k, net.p))
@@ -308,7 +310,7 @@ def simulate(
         J0_ = (sample_J0(key_J, net.N) if J0_ is None else J0_).astype(dtype)
         x0_ = (jr.normal(key_x0, (net.N,)) if x0_ is None else x0_).astype(dtype)
         A0_ = jnp.zeros((net.N, net.N), dtype) if A0_ is None else A0_.astype(dtype)
-        return _init_carry(net_d.g * J0_, x0_, A0_, n_lags, dtype, n_delay), key_ev
+        return _init_carry(net_d.g * J0_, x0_, A0_, n_lags, dtype, n_delay, net.phi(x0_)), key_ev
 
     given = [None if a is None else jnp.asarray(a) for a in (J0, x0, A0)]
     for name, a, nd in zip(("J0", "x0", "A0"), given, (2, 1, 2), strict=True):

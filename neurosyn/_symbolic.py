@@ -20,8 +20,8 @@ import sympy
 
 # Functions a rule formula may call (sympy names; lambdify maps them to jax.numpy).
 FUNCTIONS = (
-    "exp", "log", "sqrt", "tanh", "sinh", "cosh", "sin", "cos", "Abs", "abs", "sign", "Heaviside", "Max", "Min",
-    "erf", "atan",
+    "exp", "log", "sqrt", "tanh", "sinh", "cosh", "sin", "cos", "Abs", "abs", "sign", "Heaviside", "Max",
+    "Min", "erf", "atan",
 )  # fmt: skip
 SYMBOL_ALIASES = ("phi",)
 # the test grid: φ = tanh takes values in (−1, 1); the grid includes the end points
@@ -33,11 +33,14 @@ def _check_tokens(text: str, name: str, symbol: str) -> None:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as err:
-        raise ValueError(f"{name}={text!r} is not a valid formula ({err}); example: {symbol} - 0.2*{symbol}**3")
+        raise ValueError(
+            f"{name}={text!r} is not a valid formula ({err}); example: {symbol} - 0.2*{symbol}**3"
+        ) from None
     for tok in tokens:
         if tok.type == tokenize.NAME and (tok.string not in allowed or keyword.iskeyword(tok.string)):
             raise ValueError(
-                f"{name}={text!r} uses the unknown name {tok.string!r}; valid: the symbol {symbol!r} (or 'phi'), "
+                f"{name}={text!r} uses the unknown name {tok.string!r}; "
+                f"valid: the symbol {symbol!r} (or 'phi'), "
                 f"the constants pi, E and the functions {', '.join(FUNCTIONS)}"
             )
         if tok.type == tokenize.OP and tok.string not in ("+", "-", "*", "/", "**", "(", ")", ",", "."):
@@ -68,9 +71,13 @@ def parse_formula(expr, name: str, symbol: str) -> sympy.Expr:
         try:
             out = sympy.sympify(expr, locals=local, convert_xor=False)
         except (sympy.SympifyError, SyntaxError, TypeError, AttributeError) as err:
-            raise ValueError(f"{name}={expr!r} could not be parsed ({err}); example: {symbol} - 0.2*{symbol}**3")
+            raise ValueError(
+                f"{name}={expr!r} could not be parsed ({err}); example: {symbol} - 0.2*{symbol}**3"
+            ) from None
     else:
-        raise ValueError(f"{name} must be a string, a number or a sympy expression, got {type(expr).__name__}")
+        raise ValueError(
+            f"{name} must be a string, a number or a sympy expression, got {type(expr).__name__}"
+        )
     if not isinstance(out, sympy.Expr):
         raise ValueError(f"{name}={expr!r} is not a scalar expression (got {type(out).__name__})")
     extra = sorted(s.name for s in out.free_symbols if s != sym)
@@ -81,7 +88,7 @@ def parse_formula(expr, name: str, symbol: str) -> sympy.Expr:
 
 @functools.lru_cache(maxsize=256)
 def formula_function(srepr_text: str, symbol: str):
-    """The JAX function of an already validated formula, given as its `sympy.srepr` (cached; safe to trace)."""
+    """The JAX function of a validated formula, given as its `sympy.srepr` (cached; safe to trace)."""
     sym = sympy.Symbol(symbol, real=True)
     raw = sympy.lambdify(sym, sympy.sympify(srepr_text, locals={symbol: sym}), modules="jax")
 
@@ -109,7 +116,8 @@ def compile_formula(expr, name: str, symbol: str):
     bad = ~np.isfinite(vals)
     if bad.any():
         raise ValueError(
-            f"{name}={expr!r} is not finite at {symbol} = {TEST_GRID[bad][0]:g} (checked on [−1, 1], the range of "
+            f"{name}={expr!r} is not finite at {symbol} = {TEST_GRID[bad][0]:g} "
+            "(checked on [−1, 1], the range of "
             "φ = tanh); valid: a formula finite for every activation"
         )
     return parsed, f

@@ -168,24 +168,24 @@ seed = 0
 g, p = 0.9, 2.5
 k_values = (1.55, 1.60, 1.65)
 if QUICK:
-    N, T = 200, 600.0  # panel (a) simulation
-    N_life, n_life, T_cap = (40, 60, 80), 8, 3000.0  # panel (b): sizes, networks per size, run cap
+    N, T = 200, 450.0  # panel (a) simulation
+    N_life, n_life, T_cap = (10, 20, 30), 24, 2000.0  # panel (b): sizes, networks per size, run cap
     g_stern = (0.9, 1.1)  # panel (c); g < 1 curves come from the k_crit minimisation
-    s_grid = (0.3, 0.8, 1.4, 2.0)  # s values of the g >= 1 curves
-    deform_kw = dict(g_start=1.2, g_step=0.1, t_step=40.0)
-    n_samples = 256
+    s_grid = (0.3, 1.0, 2.0)  # s values of the g >= 1 curves
+    deform_kw = dict(g_start=1.4, g_step=0.1, t_step=50.0)  # t_step = the simulator's jitted segment
+    n_samples, dt_dmft = 128, 0.2
 else:  # paper: N = 200..1000 for lifetimes with 10^7 cap, g = 0.8, 0.9, 1.0, 1.1 in (c)
     N, T = 2000, 4000.0
     N_life, n_life, T_cap = (200, 400, 600, 800, 1000), 100, 1e7
     g_stern = (0.8, 0.9, 1.0, 1.1)
     s_grid = tuple(0.05 * i for i in range(1, 41))
     deform_kw = dict(g_start=1.4, g_step=0.05, t_step=60.0)
-    n_samples = 2048"""),
+    n_samples, dt_dmft = 2048, 0.1"""),
     ("code", SETUP),
     ("md", "## (a) C(τ): DMFT on the plasticity-induced branch against deformed simulations"),
     ("code", """\
 key = jr.key(seed)
-method = dmft.Stationary(dt=0.2, n_samples=n_samples, n_batches=4, init="exp", init_C0=0.8, init_tau=40.0)
+method = dmft.Stationary(dt=dt_dmft, n_samples=n_samples, n_batches=4, init="exp", init_C0=0.8, init_tau=40.0)
 theory, sims = {}, {}
 for i, k in enumerate(k_values):
     net = ns.Network(N=N, g=g, k=k, p=p)
@@ -209,9 +209,11 @@ save(fig, "03a_correlations", gallery=True)"""),
     ("md", """\
 ## (b) Lifetime of transient chaos against N
 Networks are prepared by deformation and run until ‖x‖/√N < 10⁻³ (collapse to the trivial fixed point) or
-`T_cap`; capped runs are counted at `T_cap` (the median is unaffected while fewer than half are capped)."""),
+`T_cap`; capped runs are counted at `T_cap` (the median is unaffected while fewer than half are capped).
+Networks that already collapsed during the deformation never reached the target state and are left out
+(their number is printed)."""),
     ("code", """\
-record_life = ns.Record(dt=1.0, units=(0,), tau_max=0.0)
+record_life = ns.Record(dt=0.1, units=(), tau_max=0.0)  # as inside `deform`: one compiled segment for both
 lifetimes = {}
 for i, k in enumerate(k_values):
     for j, n in enumerate(N_life):
@@ -221,7 +223,10 @@ for i, k in enumerate(k_values):
                           x0=state.x, A0=state.A, J0=J0, record=record_life, t_burn=0.0)
         dead = np.asarray(sim.x2) < 1e-6  # (1/N)‖x‖² < (1e-3)²
         first = np.where(dead.any(axis=1), dead.argmax(axis=1), len(sim.t) - 1)
-        lifetimes[k, n] = np.asarray(sim.t)[first]
+        alive = ~dead[:, 0]
+        lifetimes[k, n] = np.asarray(sim.t)[first][alive]
+        print(f"k={k}, N={n}: {int((~alive).sum())} of {n_life} collapsed during deformation, "
+              f"{int((first[alive] == len(sim.t) - 1).sum())} capped")
 median = {kn: np.median(v) for kn, v in lifetimes.items()}
 
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8, 3))
@@ -235,9 +240,9 @@ ax2.set(xlabel=f"log₁₀ lifetime (N = {N_life[-1]})", ylabel="count")
 save(fig, "03b_lifetimes")"""),
     ("md", "## (c) The construction of k_crit: y(s) = s / C(0; g, s) for the Stern model"),
     ("code", """\
-kc = {gi: dmft.k_crit(gi, key=jr.fold_in(key, 77)) for gi in g_stern if gi < 1}
+stern = dmft.Stationary(dt=dt_dmft, n_samples=n_samples, n_batches=4, t_max_limit=400.0)
+kc = {gi: dmft.k_crit(gi, key=jr.fold_in(key, 77), method=stern) for gi in g_stern if gi < 1}
 curves = {gi: (np.asarray(r.s_evaluated), np.asarray(r.y_evaluated)) for gi, r in kc.items()}
-stern = dmft.Stationary(dt=0.2, n_samples=n_samples, n_batches=4, t_max_limit=400.0)
 for gi in g_stern:
     if gi >= 1:
         C0s = [float(dmft.stern_C0(gi, s, key=jr.fold_in(key, 77), method=stern).C0) for s in s_grid]
@@ -258,16 +263,18 @@ for gi, r in kc.items():
     ("md", """\
 ## Check against theory
 The plasticity-induced branch exists because k_crit(0.9) < 1.55 (the line runs from 2.017 at g = 0 to 1 at
-g = 1), and the deformed simulation at the largest k must sit on it: simulated C(0) within 3/√N of the DMFT
-(the finite-N spread; the DMFT's own error is added). Lifetimes must grow with N."""),
+g = 1), and the deformed simulation at the largest k must sit on it: simulated C(0) within 1.5/√N of the DMFT
+plus 4 DMFT standard errors (at N = 200 the three k values deviate by 0.06–0.07 ≈ 1/√N: near a first-order
+line finite-N corrections are larger than at g > 1). The median lifetime must grow with N."""),
     ("code", """\
 k_line = kc[g].k_crit
 print(f"k_crit({g}) = {k_line:.3f}")
 assert 1.0 < k_line < min(k_values)
 k = k_values[-1]
 diff = abs(float(sims[k].C0) - float(theory[k].C0))
-print(f"|C0_sim - C0_DMFT| = {diff:.3f} (tolerance {3 / np.sqrt(N) + 4 * float(theory[k].C_err[0]):.3f})")
-assert diff < 3 / np.sqrt(N) + 4 * float(theory[k].C_err[0])
+tol = 1.5 / np.sqrt(N) + 4 * float(theory[k].C_err[0])
+print(f"|C0_sim - C0_DMFT| = {diff:.3f} (tolerance {tol:.3f})")
+assert diff < tol
 assert median[k, N_life[-1]] > median[k, N_life[0]]"""),
 ]
 
@@ -293,8 +300,8 @@ QUICK = True  # QUICK run: ~{t04} on an idle 2-core machine; False: paper-scale 
 seed = 0
 p = 2.5
 if QUICK:
-    N, T = 150, 300.0
-    g_values, k_values = (1.5, 3.0), (2.0, 0.0, -2.0)
+    N, T = 150, 200.0
+    g_values, k_values = (2.0, 3.0), (2.0, 0.0, -2.0)
     n_samples, n_grid = 256, 161
 else:  # paper: g in {1.5, 2, 2.5, 3} x k in {2, 1, 0, -1, -2}; N = 1000 (2000 x 2000 eigensolve)
     N, T = 1000, 500.0
@@ -308,7 +315,7 @@ panels, support = {}, {}
 for i, g in enumerate(g_values):
     for j, k in enumerate(k_values):
         net = ns.Network(N=N, g=g, k=k, p=p)
-        sol = dmft.solve_dmft(net, method, key=jr.fold_in(key, 10 * i + j))
+        sol = dmft.solve_dmft(net, method, key=jr.fold_in(key, 10 * i + j), max_steps=150)
         theory = spectra.spectral_support(g, k, p, float(sol.C0), sol.x_samples, n_grid=n_grid)
         sim = ns.simulate(net, T, key=jr.fold_in(key, 100 + 10 * i + j),
                           record=ns.Record(dt=0.5, units=(0,), tau_max=0.0))
@@ -324,18 +331,22 @@ fig"""),
     ("md", """\
 ## Check against theory
 At k = 0 the support is the SCS disk: its radius g√⟨φ′²⟩ from the DMFT samples must equal the exact SCS radius
-(within 0.02, the Monte Carlo error of ⟨φ′²⟩ from a few hundred single sites), and the rightmost simulated
-eigenvalue must lie within 2/√N of the edge −1 + radius (finite-N edge fluctuations). Everywhere the
-eigenvector weights must match Eq. 19 to 1e-8 (an exact identity)."""),
+(within 0.02, the Monte Carlo error of ⟨φ′²⟩ from a few hundred single sites), and the simulated neuronal
+eigenvalues (all but the N synaptic ones at −1/p) must fill the disk: their largest |1 + λ| equals the radius
+within 2/√N (finite-N fluctuations of the edge and of C(0)). Everywhere the eigenvector weights must match
+Eq. 19 to 1e-8 (an exact identity)."""),
     ("code", """\
 for g in g_values:
     scs = dmft.solve_scs(g)
     spec, theory = panels[g, 0.0]
-    edge_sim = float(np.max(np.real(np.asarray(spec.eigenvalues))))
-    print(f"g={g}: radius theory {float(theory.radius_k0):.3f}, SCS {scs.radius:.3f}; "
-          f"edge sim {edge_sim:.3f} vs {scs.radius - 1:.3f}")
+    lam = np.asarray(spec.eigenvalues)
+    neuronal = lam[np.abs(lam + 1 / p) > 1e-8]
+    radius_sim = float(np.max(np.abs(1 + neuronal)))
+    print(f"g={g}: radius theory {float(theory.radius_k0):.3f}, SCS {scs.radius:.3f}, sim {radius_sim:.3f} "
+          f"({neuronal.size} neuronal eigenvalues)")
     assert abs(float(theory.radius_k0) - scs.radius) < 0.02
-    assert abs(edge_sim - (scs.radius - 1)) < 2 / np.sqrt(N)
+    assert neuronal.size == N
+    assert abs(radius_sim - scs.radius) < 2 / np.sqrt(N)
 assert max(float(spec.f_a_error) for spec, _ in panels.values()) < 1e-8"""),
 ]
 
@@ -437,8 +448,8 @@ QUICK = True  # QUICK run: ~{t05} on an idle 2-core machine; False: paper-scale 
 seed = 0
 p = 2.5
 if QUICK:
-    g_axis, k_axis = "0.8,1.4,2.0,2.6", "-1,0,1,2"  # heat map (Fig. 5a)
-    N_map, networks, T_map, t_kick = (40, 80), 2, 250.0, 100.0  # Fig. 9: several N
+    g_axis, k_axis = "0.8,1.6,2.4", "0,1,2"  # heat map (Fig. 5a)
+    N_map, networks, T_map, t_kick = (30, 60), 2, 200.0, 80.0  # Fig. 9: several N
     N_spec, m_spec, T_spec, g_spec, k_spec = 20, 40, 100.0, 2.0, (-1.0, 0.0, 2.0)  # Fig. 5b
     N_k, m_k, T_k, g_k, k_k = 40, 10, 200.0, (2.0,), (-1.0, 0.0, 1.0, 2.0)  # Fig. 5c,d
 else:  # paper: grid ~0.1 over g in [0, 3.3], k in [-1, 3]; N = 4000, 200 networks, T = 850, kick at 250;
@@ -656,17 +667,17 @@ seed = 0
 if QUICK:
     p_values, k_pr = (2.5, 10.0), (0.0, 1.0, 2.0)  # panel (a), g = 3
     N_settle, T_settle = 100, 300.0  # panel (b), g = 2, k = 2.25
-    g_count, k_count = (0.2, 0.5, 2.0, 3.0), tuple(0.5 * i for i in range(11))  # panel (c)
-    g_map, k_map = tuple(0.5 * i for i in range(9)), tuple(0.5 * i for i in range(7))  # panel (d)
-    N_fp, n_settle = 80, 4  # panel (e)
-    N_values, n_init, n_networks = (8, 12, 16), 200, 2  # finite-N counts at g = 0.5, k = 1.9
-    n_samples = 256
+    g_count, k_count = (0.2, 0.5, 2.0, 3.0), tuple(0.625 * i for i in range(9))  # panel (c)
+    g_map, k_map = tuple(1.0 * i for i in range(5)), tuple(0.75 * i for i in range(5))  # panel (d)
+    N_fp, n_settle, T_fp = 60, 4, 300.0  # panel (e)
+    N_values, n_init, n_networks = (6, 10, 14), 100, 2  # finite-N counts at g = 0.5, k = 1.9
+    n_samples = 128
 else:  # paper: p = 2.5, 10, 20; k in [0, 2.25] and [0, 5]; heat map g in [0, 4], k in [0, 3] in steps ~0.05
     p_values, k_pr = (2.5, 10.0, 20.0), tuple(0.25 * i for i in range(10))
     N_settle, T_settle = 1000, 1000.0
     g_count, k_count = (0.2, 0.5, 2.0, 3.0), tuple(0.05 * i for i in range(101))
     g_map, k_map = tuple(0.05 * i for i in range(81)), tuple(0.05 * i for i in range(61))
-    N_fp, n_settle = 1000, 8
+    N_fp, n_settle, T_fp = 1000, 8, 1000.0
     N_values, n_init, n_networks = tuple(range(10, 41, 5)), 2000, 5
     n_samples = 2048"""),
     ("code", SETUP),
@@ -727,7 +738,7 @@ def dominant(gi, k):
 
 
 heat = np.array([[dominant(gi, k) for gi in g_map] for k in k_map])
-g_line = np.linspace(0.0, 4.0, 17)
+g_line = np.linspace(0.0, 4.0, 9)
 onset = np.asarray(fixedpoints.k_onset(jnp.asarray(g_line)))
 fig, ax = plt.subplots(figsize=(6, 3.8))
 im = ax.pcolormesh(g_map, k_map, heat, shading="nearest", vmin=0, vmax=1, cmap="magma")
@@ -745,7 +756,10 @@ fig, axes = plt.subplots(1, 2, figsize=(8, 3))
 marginal = {}
 for ax, (gi, k) in zip(axes, ((2.0, 2.25), (0.5, 1.9)), strict=True):
     net = ns.Network(N=N_fp, g=gi, k=k, p=2.5)
-    st = fixedpoints.settle(net, key=jr.fold_in(key, 200), T=400.0, n_networks=n_settle)
+    J = ns.sample_couplings(net, jr.fold_in(key, 199))
+    # start near sign patterns: at g < 1 random x(0) ~ N(0, 1) falls to the (stable) trivial fixed point
+    x0 = fixedpoints.sign_states(net, J, n_settle, key=jr.fold_in(key, 198))
+    st = fixedpoints.settle(net, key=jr.fold_in(key, 200), T=T_fp, n_networks=n_settle, J=J, x0=x0)
     fps = st.fixed_points
     cx = fixedpoints.fixed_point_complexity(gi, k)
     C0 = float(np.asarray(cx.C0)[int(cx.dominant)])
@@ -778,13 +792,15 @@ print(f"growth rate: {counts.growth_rate:.3f} ± {counts.growth_rate_err:.3f} bi
     ("md", """\
 ## Check against theory
 Exact statements: PR_A(k = 0) = p/T from the SCS solution equals 1.765 (p = 2.5) and 4.60 (p = 10) within the
-0.3 % of model.md §2.4; a network that settled has PR_A = 1 (A* has rank one) to 1e-6; the onset at g = 0 is
+0.3 % of model.md §2.4; once the neurons freeze A relaxes to the rank-one A* as e^{−t/p}, so PR_A − 1 falls
+below 10⁻³ and the speed ‖ẋ‖/√N below 10⁻⁶ by the end of the settling run; the onset at g = 0 is
 k_c = 2.017 (sinh 2χ = 6χ); stable fixed points found in simulation lie left of 0, at most 3/√N inside the
 marginal edge the theory predicts (finite-N edge fluctuations)."""),
     ("code", """\
 assert abs(pr[2.5, 0.0] - 1.765) < 0.003 * 1.765
 assert abs(pr[10.0, 0.0] - 4.60) < 0.003 * 4.60
-assert abs(pr_end - 1.0) < 1e-6, pr_end
+assert 0 <= pr_end - 1.0 < 1e-3, pr_end
+assert float(sim_b.xdot_norm[-1]) / np.sqrt(N_settle) < 1e-6
 assert abs(float(onset[0]) - 2.0170) < 1e-3
 for m in marginal.values():
     mr = np.asarray(m.max_real)
@@ -839,7 +855,7 @@ axes[0].plot(t, sim.x, lw=0.5)
 axes[0].set(ylabel="x_i")
 axes[1].semilogy(t, smooth, "k", lw=0.7)
 axes[1].axhline(threshold, color="C3", ls="--")
-axes[1].set(ylabel="filtered ‖ẋ‖/√N")
+axes[1].set(ylabel="filtered |dx/dt|/√N")
 axes[2].semilogy(t, pr_A, lw=0.7)
 axes[2].set(ylabel="PR_A", xlabel="t")
 for ax in axes:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ._cli_simulate import RULE_HELP, rule_from_options
 from ._cliutil import emit, fail, fmt, out_path
 
 dmft_app = typer.Typer(
@@ -35,6 +36,16 @@ def dmft_cmd(
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    rule: Annotated[str, typer.Option(help=RULE_HELP)] = "hebbian",
+    rule_param: Annotated[
+        list[str] | None, typer.Option(help="rule parameter key=value (repeatable)")
+    ] = None,
+    f_post: Annotated[
+        str | None, typer.Option(help="f_post formula in 'post' (makes an expression rule)")
+    ] = None,
+    f_pre: Annotated[
+        str | None, typer.Option(help="f_pre formula in 'pre' (makes an expression rule)")
+    ] = None,
 ) -> None:
     """Solve the stationary DMFT and summarise C(0), Var x, τ*, PR_A, f_osc and convergence."""
     if ctx.invoked_subcommand is not None:
@@ -46,7 +57,9 @@ def dmft_cmd(
 
     params = dict(g=g, k=k, p=p, dt=dt, samples=samples, max_steps=max_steps)
     try:
-        net = ns.Network(N=1, g=g, k=k, p=p)
+        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
+        params["rule"] = repr(plastic_rule)
+        net = ns.Network(N=1, g=g, k=k, p=p, rule=plastic_rule)
         method = dmft.Stationary(dt=dt, n_samples=samples)
         sol = dmft.solve_dmft(
             net, method, key=jr.key(seed), max_steps=max_steps, throw=False, progress=not quiet and not json_
@@ -74,7 +87,7 @@ def dmft_cmd(
         save_dmft(sol, path, ns.provenance(params, seed=seed))
         result["out"] = str(path)
     summary = (
-        f"neurosyn dmft  g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}\n"
+        f"neurosyn dmft  rule={params['rule']} g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}\n"
         f"  C(0)    = {fmt(result['C0'])} ± {fmt(result['C0_err'], 2)}\n"
         f"  Var x   = {fmt(result['var_x'])} ± {fmt(result['var_x_err'], 2)}\n"
         f"  tau*    = {fmt(result['tau_star'])}\n  PR_A    = {fmt(result['pr_A'])}\n"

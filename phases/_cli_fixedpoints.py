@@ -68,7 +68,10 @@ def complexity_cmd(
         k_onset=k_on,
         wall_s=time.perf_counter() - t0,
     )
-    lines = [f"neurosyn fixedpoints complexity  g={g} k={k}  (p-independent)", f"  k_onset(g) = {fmt(k_on, 6)}"]
+    lines = [
+        f"neurosyn fixedpoints complexity  g={g} k={k}  (p-independent)",
+        f"  k_onset(g) = {fmt(k_on, 6)}",
+    ]
     if n == 0:
         lines.append("  no stable mean-field fixed points (k below the onset)")
     for i in range(n):
@@ -142,7 +145,9 @@ def count_cmd(
     g: Annotated[float, typer.Option(help="coupling strength g")] = 2.0,
     k: Annotated[float, typer.Option(help="plasticity strength k")] = 2.0,
     p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
-    N: Annotated[str, typer.Option("--N", help="sizes, start:stop[:step] (inclusive) or a comma list")] = "10:40:5",
+    N: Annotated[
+        str, typer.Option("--N", help="sizes, start:stop[:step] (inclusive) or a comma list")
+    ] = "10:40:5",
     n_init: Annotated[int, typer.Option(help="initial states per network")] = 2000,
     networks: Annotated[int, typer.Option(help="J realisations per N")] = 3,
     seed: Annotated[int, typer.Option(help="integer seed")] = 0,
@@ -158,8 +163,16 @@ def count_cmd(
     t0 = time.perf_counter()
     try:
         Ns = _parse_range(N)
-        res = fps.count_fixed_points(g, k, Ns, key=jr.key(seed), p=p, n_init=n_init, n_networks=networks,
-                                     progress=not quiet and not json_)
+        res = fps.count_fixed_points(
+            g,
+            k,
+            Ns,
+            key=jr.key(seed),
+            p=p,
+            n_init=n_init,
+            n_networks=networks,
+            progress=not quiet and not json_,
+        )
         theory = fps.fixed_point_complexity(g, k)
     except ValueError as err:
         fail(str(err))
@@ -182,7 +195,8 @@ def count_cmd(
         for i, n in enumerate(Ns)
     )
     summary = (
-        f"neurosyn fixedpoints count  g={g} k={k} p={p} n_init={n_init} networks={networks} seed={seed}\n{rows}\n"
+        f"neurosyn fixedpoints count  g={g} k={k} p={p} n_init={n_init} networks={networks} seed={seed}\n"
+        f"{rows}\n"
         f"  growth rate = {fmt(res.growth_rate)} ± {fmt(res.growth_rate_err, 2)} log2 per neuron;  "
         f"mean field = {fmt(result['mean_field_log2_per_neuron'])}\n  wall = {result['wall_s']:.1f} s"
     )

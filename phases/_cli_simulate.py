@@ -34,6 +34,16 @@ def simulate_cmd(
     out: Annotated[str | None, typer.Option(help="write the recorded series to this NetCDF file")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    rule: Annotated[str, typer.Option(help=RULE_HELP)] = "hebbian",
+    rule_param: Annotated[
+        list[str] | None, typer.Option(help="rule parameter key=value (repeatable)")
+    ] = None,
+    f_post: Annotated[
+        str | None, typer.Option(help="f_post formula in 'post' (makes an expression rule)")
+    ] = None,
+    f_pre: Annotated[
+        str | None, typer.Option(help="f_pre formula in 'pre' (makes an expression rule)")
+    ] = None,
 ) -> None:
     """Simulate the plastic network and summarise Var x, C(0), τ*, PR_A and settling."""
     import jax.numpy as jnp
@@ -55,8 +65,16 @@ def simulate_cmd(
         deform=deform,
     )
     try:
-        net = ns.Network(N=N, g=g, k=k, p=p)
+        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
+        params["rule"] = repr(plastic_rule)
         key = jr.key(seed)
+        p_net = p
+        if isinstance(
+            plastic_rule, ns.Heterogeneous
+        ):  # per-synapse p_ij, drawn from a key split off the seed
+            key_p, key = jr.split(key)
+            p_net = plastic_rule.sample_p(key_p, N)
+        net = ns.Network(N=N, g=g, k=k, p=p_net, rule=plastic_rule)
         batch = networks if networks > 1 else None
         x0 = A0 = J0 = None
         t0 = time.perf_counter()
@@ -101,7 +119,8 @@ def simulate_cmd(
         save_simulation(sim, path, ns.provenance(params, seed=seed))
         result["out"] = str(path)
     summary = (
-        f"neurosyn simulate  g={g} k={k} p={p} N={N} T={T} dt={dt} {method}/{dtype} seed={seed}"
+        f"neurosyn simulate  rule={params['rule']}\n"
+        f"  g={g} k={k} p={p} N={N} T={T} dt={dt} {method}/{dtype} seed={seed}"
         f"{' networks=' + str(networks) if networks > 1 else ''}\n"
         f"  Var x   = {fmt(result['var_x'])}\n  C(0)    = {fmt(result['C0'])}\n"
         f"  tau*    = {fmt(result['tau_star'])}\n"
@@ -110,6 +129,33 @@ def simulate_cmd(
         f"  wall    = {wall:.2f} s" + (f"\n  wrote   {result['out']}" if out else "")
     )
     emit(result, as_json=json_, summary=summary)
+
+
+RULE_HELP = (
+    "plasticity rule: hebbian, anti-hebbian, presynaptic, postsynaptic, covariance, no-decay (k is k/p), "
+    "heterogeneous (alpha, beta; p_ij ~ InverseGamma), stdp (d), expression (with --f-post/--f-pre)"
+)
+
+
+def rule_from_options(rule: str, rule_param: list[str] | None, f_post: str | None, f_pre: str | None):
+    """The `neurosyn.Rule` named by the CLI options; ValueError (shown by `fail`) if malformed."""
+    import neurosyn as ns
+
+    params = {}
+    for item in rule_param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--rule-param {item!r} must be key=value, e.g. --rule-param d=2")
+        try:
+            params[key.strip()] = float(value)
+        except ValueError:
+            params[key.strip()] = value.strip()
+    if f_post is not None or f_pre is not None:
+        if rule not in ("hebbian", "expression"):
+            raise ValueError(f"--f-post/--f-pre define an expression rule; not combinable with --rule {rule}")
+        rule = "expression"
+        params.update({k: v for k, v in (("f_post", f_post), ("f_pre", f_pre)) if v is not None})
+    return ns.parse_rule(rule, **params)
 
 
 def save_simulation(sim, path, prov) -> None:

@@ -9,9 +9,13 @@ import fixedpoints as fp
 
 def test_counts_grow_with_N(key):
     # above the onset the number of stable fixed points grows with N (exponentially in theory, model.md §7.4)
-    res = fp.count_fixed_points(2.0, 3.0, [6, 14, 22], key=key, n_init=256, n_networks=2)
+    # g = 2, k = 3: mean-field rate 0.476 bits per neuron, so N = 6 → 20 should add ~6.7 bits; single networks
+    # at
+    # N = 6 scatter by ~2 bits (we saw 18 at N = 6 against 10 at N = 12), so require a gain of more than 2
+    # bits
+    res = fp.count_fixed_points(2.0, 3.0, [6, 20], key=key, n_init=128, n_networks=2)
     lm = np.asarray(res.log2_mean)
-    assert np.all(np.isfinite(lm)) and lm[0] < lm[1] < lm[2]
+    assert np.all(np.isfinite(lm)) and lm[1] > lm[0] + 2.0
     assert res.growth_rate > 0 and res.max_residual <= 1e-10
     sat = np.asarray(res.saturation)
     assert np.all(np.diff(sat, axis=-1) >= 0)  # more initial states never lose fixed points
@@ -28,8 +32,9 @@ def test_count_input_validation(key):
 @pytest.mark.slow
 def test_growth_rate_against_mean_field(key):
     # N = 10…40 at g = 2, k = 2.5: the fitted growth rate (log₂ per neuron) against the mean-field count
-    res = fp.count_fixed_points(2.0, 2.5, list(range(10, 41, 5)), key=jr.fold_in(key, 1), n_init=2000,
-                                n_networks=3)
+    res = fp.count_fixed_points(
+        2.0, 2.5, list(range(10, 41, 5)), key=jr.fold_in(key, 1), n_init=2000, n_networks=3
+    )
     theory = float(fp.fixed_point_complexity(2.0, 2.5).dominant_log2_count)
     sat = np.asarray(res.saturation).sum(axis=1)
     assert np.all(sat[:, -1] <= 1.2 * sat[:, -2])  # count saturated: doubling the initial states adds < 20 %

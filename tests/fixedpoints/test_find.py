@@ -2,7 +2,6 @@
 
 import math
 
-import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
@@ -26,7 +25,9 @@ def test_residual_jacobian_against_finite_differences(key, plastic):
     M = np.asarray(fp.residual_jacobian(net, J, x, plastic=plastic, A=A))
     F = lambda y: np.asarray(fp.residual_function(net, J, jnp.asarray(y), plastic=plastic, A=A))
     h = 1e-6
-    fd = np.stack([(F(np.asarray(x) + h * e) - F(np.asarray(x) - h * e)) / (2 * h) for e in np.eye(N)], axis=1)
+    fd = np.stack(
+        [(F(np.asarray(x) + h * e) - F(np.asarray(x) - h * e)) / (2 * h) for e in np.eye(N)], axis=1
+    )
     np.testing.assert_allclose(M, fd, rtol=1e-6, atol=1e-8)
 
 
@@ -36,7 +37,9 @@ def test_residual_matches_vector_field_at_synaptic_fixed_point(key):
     J = ns.sample_couplings(net, key)
     x = jr.normal(jr.fold_in(key, 1), (9,))
     v = ns.vector_field(net, J, ns.fixed_point_state(net, x))
-    np.testing.assert_allclose(np.asarray(fp.residual_function(net, J, x)), np.asarray(v.x), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(
+        np.asarray(fp.residual_function(net, J, x)), np.asarray(v.x), rtol=0, atol=1e-14
+    )
     assert float(jnp.max(jnp.abs(v.A))) < 1e-15
 
 
@@ -118,13 +121,16 @@ def test_halted_network_fixed_points_and_stability(key):
 
 
 def test_nonplastic_fixed_points_mostly_unstable_for_g_above_1(key):
-    # k = 0, g = 3: the classical network has many fixed points, all unstable as N → ∞ (model.md §7.1). At N = 60
-    # a few stable ones still occur (finite-size effect), so check the flags against numpy and that most are unstable
+    # k = 0, g = 3: the classical network has many fixed points, all unstable as N → ∞ (model.md §7.1). At N =
+    # 60
+    # a few stable ones still occur (finite-size effect), so check the flags against numpy and that most are
+    # unstable
     N = 60
     net = ns.Network(N=N, g=3.0, k=0.0, p=2.5)
     J = ns.sample_couplings(net, key)
-    res = fp.find_fixed_points(net, J, fp.random_states(N, 64, key=jr.fold_in(key, 1)), plastic=False,
-                               throw=False)
+    res = fp.find_fixed_points(
+        net, J, fp.random_states(N, 64, key=jr.fold_in(key, 1)), plastic=False, throw=False
+    )
     assert res.x.shape[0] >= 4
     assert float(jnp.max(res.residual)) <= 1e-10
     for x, st in zip(np.asarray(res.x), np.asarray(res.stable), strict=True):
@@ -153,14 +159,17 @@ def test_batch_equals_single_solves(key):
     N = 15
     net = ns.Network(N=N, g=2.0, k=2.5, p=2.5)
     J = ns.sample_couplings(net, key)
-    X0 = fp.random_states(N, 6, key=jr.fold_in(key, 2))
+    X0 = fp.random_states(N, 4, key=jr.fold_in(key, 2))
     batch = fp.find_fixed_points(net, J, X0, relax=30.0, classify=False, throw=False)
     for i in range(X0.shape[0]):
         one = fp.find_fixed_points(net, J, X0[i], relax=30.0, classify=False, throw=False)
         assert int(one.init_n_iter[0]) == int(batch.init_n_iter[i])
         if bool(one.converged[0]):
             j = int(batch.init_index[i])
-            d = min(np.max(np.abs(np.asarray(one.x[0] - batch.x[j]))), np.max(np.abs(np.asarray(one.x[0] + batch.x[j]))))
+            d = min(
+                np.max(np.abs(np.asarray(one.x[0] - batch.x[j]))),
+                np.max(np.abs(np.asarray(one.x[0] + batch.x[j]))),
+            )
             assert d < 1e-12
 
 
@@ -180,5 +189,5 @@ def test_errors_and_status(key):
     assert not bool(jnp.any(res.converged))
     assert bool(jnp.all(res.init_status == ns.Status.max_steps)) and res.x.shape[0] == 0
     bad = fp.find_fixed_points(net, J, jnp.full((1, 10), jnp.nan), throw=False)
-    assert bool(bad.init_status[0] == ns.Status.nonfinite)
-    assert jax.numpy.isnan(bad.init_residual[0])
+    assert bool(jnp.all(bad.init_status == ns.Status.nonfinite))
+    assert bool(jnp.isnan(bad.init_residual[0]))

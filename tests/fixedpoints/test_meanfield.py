@@ -49,18 +49,27 @@ def _brute_force(g, k, C0, eta_c):
     anti = lambda e: optimize.brentq(lambda y: s * math.tanh(y) - y - e, xm, x0, xtol=1e-14)
     h_C = lambda x: math.tanh(x) ** 2
     h_S = lambda x: g**2 / (math.cosh(x) ** 2 - s) ** 2
-    # the anti-aligned branch is integrated in y = |x| (dη = (1 − s sech² y) dy), with y = x_m + e^u to resolve
+    # the anti-aligned branch is integrated in y = |x| (dη = (1 − s sech² y) dy), with y = x_m + e^u to
+    # resolve
     # the 1/(y − x_m) growth of the stability integrand near the turning point
     y_c = anti(eta_c)
     out = []
     for h in (h_C, h_S):
-        al = integrate.quad(lambda e: rho(e) * 0.5 * h(aligned(e)), 0, eta_c, epsabs=1e-12, epsrel=1e-10,
-                            limit=200)[0]
+        al = integrate.quad(
+            lambda e, h=h: rho(e) * 0.5 * h(aligned(e)), 0, eta_c, epsabs=1e-12, epsrel=1e-10, limit=200
+        )[0]
         f_an = lambda y, h=h: rho(s * math.tanh(y) - y) * 0.5 * h(y) * (1 - s / math.cosh(y) ** 2)
-        an = integrate.quad(lambda u, f=f_an: f(xm + math.exp(u)) * math.exp(u), math.log(y_c - xm),
-                            math.log(x0 - xm), epsabs=1e-12, epsrel=1e-10, limit=200)[0]
-        outer = integrate.quad(lambda e: rho(e) * h(aligned(e)), eta_c, 12 * sigma, epsabs=1e-12, epsrel=1e-10,
-                               limit=200)[0]
+        an = integrate.quad(
+            lambda u, f=f_an: f(xm + math.exp(u)) * math.exp(u),
+            math.log(y_c - xm),
+            math.log(x0 - xm),
+            epsabs=1e-12,
+            epsrel=1e-10,
+            limit=200,
+        )[0]
+        outer = integrate.quad(
+            lambda e, h=h: rho(e) * h(aligned(e)), eta_c, 12 * sigma, epsabs=1e-12, epsrel=1e-10, limit=200
+        )[0]
         out.append(2 * (al + an + outer))
     return out
 
@@ -70,7 +79,8 @@ def test_branches_against_brute_force_quadrature(g, k):
     # every returned branch: C0 = <tanh² x> (Eq. 24) and marginal stability sum = 1 (Eq. 26), both checked by
     # adaptive quadrature (rtol 1e-7: the branch's C0 is bisected to ~1e-13, quadratures agree to ~1e-10).
     # These cases keep η_m − η_c ≥ 1e-7; when the threshold sits closer to the turning point (common: the
-    # stability sum diverges only logarithmically there), S = 1 is ill-conditioned in η_c and is not re-checked.
+    # stability sum diverges only logarithmically there), S = 1 is ill-conditioned in η_c and is not re-
+    # checked.
     c = fp.fixed_point_complexity(g, k)
     n = int(c.n_branches)
     assert n >= 1
@@ -79,14 +89,20 @@ def test_branches_against_brute_force_quadrature(g, k):
         C_ref, S_ref = _brute_force(g, k, C0, eta_c)
         assert C_ref == pytest.approx(C0, rel=1e-7)
         assert S_ref == pytest.approx(1.0, rel=1e-7)
-        assert float(c.log2_count[b]) == pytest.approx(special.erf(eta_c / (g * math.sqrt(2 * C0))), rel=1e-12)
+        assert float(c.log2_count[b]) == pytest.approx(
+            special.erf(eta_c / (g * math.sqrt(2 * C0))), rel=1e-12
+        )
 
 
 def test_two_branches_at_small_g_one_at_large_g():
     # model.md §7.4: discontinuous onset at small g with two coexisting branches; the large-s one dominates
     c = fp.fixed_point_complexity(0.5, 1.7)
     assert int(c.n_branches) == 2
-    assert int(c.dominant) == 1 and float(c.s[1]) > float(c.s[0]) and float(c.log2_count[1]) > float(c.log2_count[0])
+    assert (
+        int(c.dominant) == 1
+        and float(c.s[1]) > float(c.s[0])
+        and float(c.log2_count[1]) > float(c.log2_count[0])
+    )
     assert int(fp.fixed_point_complexity(2.0, 2.0).n_branches) == 1
 
 
@@ -98,7 +114,7 @@ def test_count_grows_monotonically_in_k():
 
 def test_onset_brackets_existence():
     # just below k_onset no branch, just above at least one; g -> 0 recovers k_c continuously
-    ks = fp.k_onset(np.array([0.01, 0.5, 2.0]))  # one compiled vmap over g
+    ks = [fp.k_onset(g) for g in (0.01, 0.5, 2.0)]  # scalar calls share one compilation (as in the CLI)
     for g, k_on in zip((0.5, 2.0), ks[1:], strict=True):
         assert int(fp.fixed_point_complexity(g, k_on - 1e-3).n_branches) == 0
         assert int(fp.fixed_point_complexity(g, k_on + 1e-3).n_branches) >= 1
@@ -109,7 +125,8 @@ def test_onset_brackets_existence():
 def test_sampler_reproduces_branch(key):
     # samples of x: <tanh² x> = C0 within 5 standard errors, and the fraction of anti-aligned units
     # (sign x ≠ sign G(x)) is half the count, P(|η| < η_c)/2, within 5 binomial standard errors.
-    # (The Eq. 26 sum is not checked by Monte Carlo: its marginal value 1 comes from a log-divergent sliver next to
+    # (The Eq. 26 sum is not checked by Monte Carlo: its marginal value 1 comes from a log-divergent sliver
+    # next to
     # the turning point that samples almost never hit; the quadrature oracle above checks it.)
     g, k, n = 2.0, 2.25, 200_000
     c = fp.fixed_point_complexity(g, k)
@@ -138,3 +155,10 @@ def test_input_validation(key):
         fp.k_onset(1.0, k_max=-1.0)
     with pytest.raises(ValueError, match="no stable mean-field"):
         fp.sample_fixed_point_x(2.0, 0.5, 10, key=key)
+
+
+@pytest.mark.slow
+def test_onset_vmap_equals_loop():
+    # a vmap over g equals a loop of single calls (rtol 1e-12)
+    gs = np.array([0.3, 1.0, 2.5])
+    np.testing.assert_allclose(fp.k_onset(gs), [fp.k_onset(g) for g in gs], rtol=1e-12)

@@ -12,7 +12,8 @@ import neurosyn as ns
 
 
 def test_settle_polishes_rank_one_fixed_points(key):
-    # model.md §7.1: runs freeze into (x*, kφφᵀ/N) with PR_A = 1; the end state is within the settling tolerance
+    # model.md §7.1: runs freeze into (x*, kφφᵀ/N) with PR_A = 1; the end state is within the settling
+    # tolerance
     # of a fixed point, which Newton polishes to ‖F‖ ≤ 1e-10; a state reached by the dynamics is stable
     net = ns.Network(N=40, g=2.0, k=2.5, p=2.5)
     out = fp.settle(net, key=key, T=300.0, n_networks=4)
@@ -25,7 +26,11 @@ def test_settle_polishes_rank_one_fixed_points(key):
     # each settled end state is within ~‖ẋ‖/(1 − max Re λ) of its polished point (loose factor 100)
     X = np.asarray(out.x_end)[ok]
     for x in X:
-        d = np.min(np.minimum(np.max(np.abs(np.asarray(fps.x) - x), axis=1), np.max(np.abs(np.asarray(fps.x) + x), axis=1)))
+        d = np.min(
+            np.minimum(
+                np.max(np.abs(np.asarray(fps.x) - x), axis=1), np.max(np.abs(np.asarray(fps.x) + x), axis=1)
+            )
+        )
         assert d < 1e-3
 
 
