@@ -6,7 +6,8 @@ Theory phases (model.md §8.2, §8.5) at given (g, k, p):
     freezable      the fixed-point solution (D constant) has Q(0) > 0 and r < 1.
 "Q(0) > 0" means Q(0) > q_tol·C(0) (`TwoReplica.q_tol`).
 
-Analytic limit g = 1 + ε, ε → 0⁺ (Eqs. 36–39): C(τ) = γ sech(γτ/√3), γ = ε/(1 − k), and the fixed-point solution
+Analytic limit g = 1 + ε, ε → 0⁺ (Eqs. 36–39): C(τ) = γ sech(γτ/√3), γ = ε/(1 − k), and the fixed-point
+    solution
 closes on h(D/ε, k) = k with
     h(u, k) = (2/√3) / [ψ((a + 3)/4) − ψ((a + 1)/4)],   a = √3 (1 − k)(u − 1),
 which follows from 1 = k ∫₀^∞ e^{−(D−ε)s} C(s) ds. Since ψ(3/4) − ψ(1/4) = π, h(1, k) = 2/(√3 π) for every k:
@@ -31,6 +32,7 @@ from neurosyn import ConvergenceError, Network, check_finite, check_int, check_p
 from ._two_replica import TwoReplica, TwoReplicaSolution, onset_eigenvalue, solve_two_replica
 
 PHASES = ("nonfreezable", "semifreezable", "freezable")
+_DEFAULT_METHOD = TwoReplica()
 
 APEX_K = 2.0 / (math.sqrt(3.0) * math.pi)
 """k at which both freezable-chaos lines meet as g → 1⁺: 2/(√3π) = 0.36755 (Eq. 39 at u = 1)."""
@@ -51,9 +53,13 @@ def h_limit(u, k):
     if np.any(u < 1):
         raise ValueError(f"u (= D/ε) must be >= 1, valid range [1, inf); got u={u!r}")
     if np.any(k >= 1):
-        raise ValueError(f"k (plasticity strength) must be < 1 for the g → 1⁺ limit, valid range (-inf, 1); got k={k!r}")
+        raise ValueError(
+            f"k (plasticity strength) must be < 1 for the g → 1⁺ limit, valid range (-inf, 1); got k={k!r}"
+        )
     a = math.sqrt(3.0) * (1.0 - k) * (u - 1.0)
-    return (2.0 / math.sqrt(3.0)) / (scipy.special.digamma((a + 3.0) / 4.0) - scipy.special.digamma((a + 1.0) / 4.0))
+    return (2.0 / math.sqrt(3.0)) / (
+        scipy.special.digamma((a + 3.0) / 4.0) - scipy.special.digamma((a + 1.0) / 4.0)
+    )
 
 
 class LimitSolution(eqx.Module):
@@ -78,9 +84,13 @@ def freeze_limit(g: float, k: float) -> LimitSolution:
     check_finite("g", g, "coupling strength")
     check_finite("k", k, "plasticity strength")
     if not g > 1:
-        raise ValueError(f"g (coupling strength) must be > 1 for the g → 1⁺ limit, valid range (1, inf); got g={g!r}")
+        raise ValueError(
+            f"g (coupling strength) must be > 1 for the g → 1⁺ limit, valid range (1, inf); got g={g!r}"
+        )
     if not k < 1:
-        raise ValueError(f"k (plasticity strength) must be < 1 for the g → 1⁺ limit, valid range (-inf, 1); got k={k!r}")
+        raise ValueError(
+            f"k (plasticity strength) must be < 1 for the g → 1⁺ limit, valid range (-inf, 1); got k={k!r}"
+        )
     eps = g - 1.0
     if k <= APEX_K:
         nan = float("nan")
@@ -103,7 +113,8 @@ class FreezePhase(eqx.Module):
 
     Attributes:
         phase: 0 nonfreezable, 1 semifreezable, 2 freezable (`PHASES`); name: the phase as a string.
-        fixed_point, dynamic: `TwoReplicaSolution`s (``dynamic`` is None when the fixed point already decides).
+        fixed_point, dynamic: `TwoReplicaSolution`s (``dynamic`` is None when the fixed point already
+            decides).
         dmft: the single-network `DMFTSolution` used for C(τ). Q0, rho0, r: from the solution that decides.
         converged: every solution used converged. wall_s: total wall time.
     """
@@ -135,7 +146,7 @@ def freeze_phase(
     *,
     key,
     dmft_solution=None,
-    method: TwoReplica = TwoReplica(),
+    method: TwoReplica = _DEFAULT_METHOD,
     dmft_method=None,
     max_steps: int = 300,
     throw: bool = True,
@@ -156,25 +167,37 @@ def freeze_phase(
     t0 = time.perf_counter()
     key_C, key_R = jr.split(key)
     sol = dmft_solution if dmft_solution is not None else _solve_C(net, key_C, dmft_method, throw)
-    fp = solve_two_replica(net, sol, key=key_R, solution="fixed_point", method=method, max_steps=max_steps,
-                           throw=False)
+    fp = solve_two_replica(
+        net, sol, key=key_R, solution="fixed_point", method=method, max_steps=max_steps, throw=False
+    )
     dyn = None
     if bool(fp.nontrivial) and float(fp.r) < 1.0:
         phase, used = 2, fp
         ok = bool(fp.converged)
     else:
-        dyn = solve_two_replica(net, sol, key=key_R, solution="dynamic", method=method, max_steps=max_steps,
-                                throw=False)
+        dyn = solve_two_replica(
+            net, sol, key=key_R, solution="dynamic", method=method, max_steps=max_steps, throw=False
+        )
         phase, used = (1 if bool(dyn.nontrivial) else 0), dyn
         ok = bool(dyn.converged)
     if throw and not ok:
         raise ConvergenceError(
-            f"two-replica DMFT ({used.solution}) at g={float(net.g)}, k={float(net.k)}, p={float(net.p)} did not "
-            f"converge (residual {float(used.residual):.3g} after {int(used.n_iter)} iterations); raise max_steps "
+            f"two-replica DMFT ({used.solution}) at g={float(net.g)}, k={float(net.k)}, p={float(net.p)} "
+            f"did not converge (residual {float(used.residual):.3g} after {int(used.n_iter)} iterations); "
+            "raise max_steps "
             "or pass throw=False near a transition (critical slowing down)"
         )
-    return FreezePhase(phase=phase, fixed_point=fp, dynamic=dyn, dmft=sol, Q0=float(used.Q0),
-                       rho0=float(used.rho0), r=float(used.r), converged=ok, wall_s=time.perf_counter() - t0)
+    return FreezePhase(
+        phase=phase,
+        fixed_point=fp,
+        dynamic=dyn,
+        dmft=sol,
+        Q0=float(used.Q0),
+        rho0=float(used.rho0),
+        r=float(used.r),
+        converged=ok,
+        wall_s=time.perf_counter() - t0,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,7 +221,8 @@ class BoundarySettings:
 def quick_settings() -> BoundarySettings:
     """Cheap settings for a "quick" phase diagram.
 
-    k grid step 0.3 on [0.45, 2.85], no bisection (linear interpolation of λ − 1 and of r − 1 between grid points),
+    k grid step 0.3 on [0.45, 2.85], no bisection (linear interpolation of λ − 1 and of r − 1 between grid
+        points),
     64 A paths × 32 halting times, DMFT with 256 samples. Accuracy: the lines are located to about ±0.1 in k
     (the grid step sets the error of the interpolation; Monte Carlo noise adds ≈ ±0.02).
     """
@@ -217,8 +241,10 @@ class Boundaries(eqx.Module):
     """The semifreezable and freezable lines k(g) at fixed p.
 
     Attributes:
-        g, k_semifreezable, k_freezable: arrays over the g values (NaN where a line was not found in the grid).
-        lam_grid, r_grid: [g, k] top eigenvalue of the map linearised about Q ≡ 0 (`onset_eigenvalue`) and r of the
+        g, k_semifreezable, k_freezable: arrays over the g values (NaN where a line was not found in the
+            grid).
+        lam_grid, r_grid: [g, k] top eigenvalue of the map linearised about Q ≡ 0 (`onset_eigenvalue`) and r
+            of the
             nontrivial fixed-point solution (NaN if trivial) on the scan grid; k_grid: the grid.
         converged: [g, k] every solve at that point converged. wall_s: total wall time.
     """
@@ -240,8 +266,9 @@ def _evaluate(g, k, p, key, s: BoundarySettings):
     sol = _solve_C(net, key_C, s.dmft_method, False)
     n_eig = max(1024, 1 << math.ceil(math.log2(30.0 * p / s.method.dt + 1)))
     lam = float(onset_eigenvalue(net, sol, key=key_R, method=dataclasses.replace(s.method, n=n_eig)).lam)
-    fp = solve_two_replica(net, sol, key=key_R, solution="fixed_point", method=s.method, max_steps=s.max_steps,
-                           throw=False)
+    fp = solve_two_replica(
+        net, sol, key=key_R, solution="fixed_point", method=s.method, max_steps=s.max_steps, throw=False
+    )
     rfp = float(fp.r) if bool(fp.nontrivial) else math.nan
     return lam, rfp, bool(fp.converged) and bool(sol.converged)
 
@@ -253,7 +280,10 @@ def _crossing(ks, y, above: bool):
         return math.nan, None
     i = hit[0]
     if np.isfinite(y[i - 1]):
-        return float(ks[i - 1] + (ks[i] - ks[i - 1]) * (1.0 - y[i - 1]) / (y[i] - y[i - 1])), (ks[i - 1], ks[i])
+        return float(ks[i - 1] + (ks[i] - ks[i - 1]) * (1.0 - y[i - 1]) / (y[i] - y[i - 1])), (
+            ks[i - 1],
+            ks[i],
+        )
     return float(0.5 * (ks[i - 1] + ks[i])), (ks[i - 1], ks[i])
 
 
@@ -268,8 +298,10 @@ def freezable_boundaries(
 ) -> Boundaries:
     """Locate the nonfreezable → semifreezable and semifreezable → freezable lines k(g) at fixed p.
 
-    For each g, the k grid is scanned: the DMFT gives C(τ); `onset_eigenvalue` gives λ, the top eigenvalue of the
-    two-replica map linearised about Q ≡ 0; the fixed-point two-replica solution gives r. The semifreezable line is
+    For each g, the k grid is scanned: the DMFT gives C(τ); `onset_eigenvalue` gives λ, the top eigenvalue of
+        the
+    two-replica map linearised about Q ≡ 0; the fixed-point two-replica solution gives r. The semifreezable
+        line is
     where λ crosses 1 (Q ≡ 0 loses stability: the continuous onset of Q(0) > 0); the freezable line is where r
     crosses 1 on the nontrivial fixed-point solution. Both are interpolated linearly between grid points.
     With ``n_refine`` > 0 each line is then bisected inside its bracketing grid interval.
@@ -286,7 +318,9 @@ def freezable_boundaries(
     gs = np.atleast_1d(np.asarray(g, dtype=float))
     for gv in gs:
         if not gv > 1:
-            raise ValueError(f"g (coupling strength) must be > 1 for freezable chaos, valid range (1, inf); got g={gv}")
+            raise ValueError(
+                f"g (coupling strength) must be > 1 for freezable chaos, valid range (1, inf); got g={gv}"
+            )
     check_positive("p", p, "synaptic time constant")
     s = quick_settings() if (quick and settings is None) else (settings or BoundarySettings())
     check_int("n_refine", s.n_refine, "bisection steps", minimum=0)
@@ -327,8 +361,16 @@ def freezable_boundaries(
                 k_free[a] = 0.5 * (lo + hi)
     if bar is not None:
         bar.close()
-    return Boundaries(g=gs, k_semifreezable=k_semi, k_freezable=k_free, k_grid=ks, lam_grid=Qg, r_grid=rg,
-                      converged=conv, wall_s=time.perf_counter() - t0)
+    return Boundaries(
+        g=gs,
+        k_semifreezable=k_semi,
+        k_freezable=k_free,
+        k_grid=ks,
+        lam_grid=Qg,
+        r_grid=rg,
+        converged=conv,
+        wall_s=time.perf_counter() - t0,
+    )
 
 
 def _boundaries_cached(g: float, p: float, settings: BoundarySettings, seed: int) -> tuple[float, float]:
@@ -350,16 +392,21 @@ def _line(g, p, key, settings, quick, which):
     return float(vals[0]) if scalar else vals
 
 
-def k_semifreezable(g, p: float = 2.5, *, key=None, settings: BoundarySettings | None = None, quick: bool = False):
+def k_semifreezable(
+    g, p: float = 2.5, *, key=None, settings: BoundarySettings | None = None, quick: bool = False
+):
     """The nonfreezable → semifreezable line k(g) at p (onset of Q(0) > 0); see `freezable_boundaries`.
 
-    A float for scalar g, an array otherwise. ``key=None`` uses the fixed key ``jr.key(0)`` and caches both lines
+    A float for scalar g, an array otherwise. ``key=None`` uses the fixed key ``jr.key(0)`` and caches both
+        lines
     per (g, p, settings), so calling `k_freezable` next costs nothing. ``quick=True``: `quick_settings()`.
     """
     return _line(g, p, key, settings, quick, 0)
 
 
-def k_freezable(g, p: float = 2.5, *, key=None, settings: BoundarySettings | None = None, quick: bool = False):
+def k_freezable(
+    g, p: float = 2.5, *, key=None, settings: BoundarySettings | None = None, quick: bool = False
+):
     """The semifreezable → freezable line k(g) at p (r = 1 on the fixed-point solution); see
     `freezable_boundaries` and `k_semifreezable` (same caching and defaults)."""
     return _line(g, p, key, settings, quick, 1)

@@ -5,7 +5,8 @@ frozen at the halt (time 0 of A):
 
     (1 + ∂s) x^B(s) = η^B(s) + I[φ^A],   I = (k/p) ∫₀^∞ dt e^{−t/p} Q(−t) φ^A(−t)          (Eq. 32b),
 
-with (η^A, η^B) jointly Gaussian: ⟨η^Aη^A⟩ = g²C(t−t′), ⟨η^Bη^B⟩ = g²D(s−s′), ⟨η^A(t)η^B(s)⟩ = g²Q(t) (Eq. 33).
+with (η^A, η^B) jointly Gaussian: ⟨η^Aη^A⟩ = g²C(t−t′), ⟨η^Bη^B⟩ = g²D(s−s′), ⟨η^A(t)η^B(s)⟩ = g²Q(t) (Eq.
+    33).
 
 Conditional sampling, in Fourier space on a periodic window of n steps (the circulant of C is diagonal there):
     η^B(s) = μ + ξ(s),  μ = Σ_t α(t) η^A(t),  α = C⁻¹Q (Tikhonov-regularised),  Var μ = g²δ,  δ = αᵀCα,
@@ -13,7 +14,8 @@ Conditional sampling, in Fourier space on a periodic window of n steps (the circ
 Because B's equation is linear in η^B with a static input, x^B(s) = b + y(s) exactly, with b = μ + I and y a
 stationary Gaussian process whose spectrum is that of ξ times 1/(1 + ω²). Hence
     Q(t) = E[φ^A(t) ∫Dz φ(b + √v z)],   v = Var y,   r² = g² E ∫Dz φ′(b + √v z)²,
-by one-dimensional quadrature (low variance), and D(τ) from sampled paths of y. The fixed-point solution is the
+by one-dimensional quadrature (low variance), and D(τ) from sampled paths of y. The fixed-point solution is
+    the
 special case D(τ) ≡ D(0): y is static with v = g²(D(0) − δ). All A paths, halting times and B noises are drawn
 once, so the iteration is a deterministic map that converges to round-off (common random numbers). Each A path
 is halted at ``n_shifts`` times (the time-shift trick: a shift is a phase on η̂^A).
@@ -57,7 +59,8 @@ class TwoReplica:
 
     Attributes:
         dt: time step of A's single site, of Q(t) and of D(τ).
-        n: periodic window in steps (a power of 2 is fastest); the period n·dt must exceed 2·15p (the truncated
+        n: periodic window in steps (a power of 2 is fastest); the period n·dt must exceed 2·15p (the
+            truncated
             static input reaches 15p into A's past) and several correlation times.
         n_samples: A paths M. n_shifts: halting times per A path (time-shift trick).
         n_paths_B: B noise paths per A path (dynamic solution: D(τ) from paths).
@@ -150,8 +153,9 @@ def _grid_C(C, lags, dt, n):
     tail = float(np.mean(np.abs(C[-max(1, C.size // 10) :])))
     if lags[-1] < grid[-1] and tail > 0.02 * C[0]:
         warnings.warn(
-            f"C(τ) has not decayed by τ_max={lags[-1]:.3g} (mean |C| on the last 10 % of lags = {tail:.3g} > "
-            "0.02 C(0)); the two-replica window treats it as 0 beyond τ_max; solve the DMFT with a longer lag range",
+            f"C(τ) has not decayed by τ_max={lags[-1]:.3g} (mean |C| on the last 10 % of lags = {tail:.3g} "
+            "> 0.02 C(0)); the two-replica window treats it as 0 beyond τ_max; solve the DMFT with a longer "
+            "lag range",
             NeurosynWarning,
             stacklevel=3,
         )
@@ -219,7 +223,11 @@ def _map(Q, D, smp, g, method, fixed_point, phi):
         # ξ: stationary with covariance g²[D(τ) − δ] (the static part δ is carried by μ); y = ξ filtered by
         # 1/(1 + ω²). Known bias: on the periodic window the ω = 0 bin acts as a static offset of variance
         # ≈ g²∫D/(n·dt), which the static feedback amplifies by ≈ 1/(1 − g²⟨φ′⟩²) in D(∞) (see tests).
-        S_y = g**2 * jnp.maximum(circulant_spectrum(D, n) - n * delta * (jnp.arange(n) == 0), 0.0) / (1.0 + omega**2)
+        S_y = (
+            g**2
+            * jnp.maximum(circulant_spectrum(D, n) - n * delta * (jnp.arange(n) == 0), 0.0)
+            / (1.0 + omega**2)
+        )
         v = jnp.sum(S_y) / n
     xb = b[..., None] + jnp.sqrt(v) * smp.z[None, None, :]  # [M, n_s, nz]
     ph = phi(xb)
@@ -291,7 +299,8 @@ def solve_two_replica(
 
     Args:
         net: `Network` (g, k, p; N unused).
-        dmft_solution: a `DMFTSolution` of the same network (its lags and C are used), or an array C with ``lags``.
+        dmft_solution: a `DMFTSolution` of the same network (its lags and C are used), or an array C with
+            ``lags``.
         key: JAX key for the A paths and B noises (drawn once; the iteration is then deterministic).
         solution: "dynamic" (D(τ) free, starts from D = C) or "fixed_point" (D constant, ∂s x^B = 0).
         method: `TwoReplica` (grid, samples, regularisation, damping, tolerances).
@@ -301,7 +310,8 @@ def solve_two_replica(
     Returns:
         `TwoReplicaSolution` with Q(t), ρ(t), D(τ), r, δ, status, residual, n_iter, history, wall_s.
     Equation:
-        (1+∂s)x^B = η^B + (k/p)∫₀^∞ e^{−t/p} Q(−t) φ^A(−t) dt;  Q(t) = ⟨φ^A(t)φ^B⟩, D(τ) = ⟨φ^B φ^B⟩ (Eqs. 32–34).
+        (1+∂s)x^B = η^B + (k/p)∫₀^∞ e^{−t/p} Q(−t) φ^A(−t) dt;  Q(t) = ⟨φ^A(t)φ^B⟩, D(τ) = ⟨φ^B φ^B⟩ (Eqs.
+            32–34).
     Assumptions:
         N → ∞; A stationary with the given C; B at long times; Q and C decay within half the window.
     References:
@@ -315,8 +325,8 @@ def solve_two_replica(
     max_steps = check_int("max_steps", max_steps, "iteration budget", minimum=1)
     if method.n * method.dt < 2 * 15.0 * float(net.p):
         raise ValueError(
-            f"the window n*dt = {method.n * method.dt:g} must be >= 30p = {30 * float(net.p):g} (the static input "
-            "reaches 15p into A's past and the burn-in needs 15p); raise n"
+            f"the window n*dt = {method.n * method.dt:g} must be >= 30p = {30 * float(net.p):g} (the static "
+            "input reaches 15p into A's past and the burn-in needs 15p); raise n"
         )
     t0 = time.perf_counter()
     lags0, C = _dmft_arrays(dmft_solution, lags)
@@ -368,8 +378,8 @@ def solve_two_replica(
         raise ConvergenceError(
             f"two-replica DMFT ({solution}) at g={float(net.g)}, k={float(net.k)}, p={float(net.p)} did not "
             f"converge: residual {float(res):.3g} > rtol {method.rtol:g} after {int(n_iter)} iterations "
-            f"({Status[status]}). Try max_steps > {max_steps}, a smaller alpha, or throw=False near a transition "
-            "(critical slowing down)."
+            f"({Status[status]}). Try max_steps > {max_steps}, a smaller alpha, or throw=False near a "
+            "transition (critical slowing down)."
         )
     return sol
 
@@ -399,15 +409,18 @@ def onset_eigenvalue(
 ) -> OnsetEigenvalue:
     """Largest eigenvalue of the two-replica map linearised about the trivial solution Q ≡ 0.
 
-    At Q = 0 the halted replica B is the plain network with couplings J (its static input vanishes), i.e. the SCS
+    At Q = 0 the halted replica B is the plain network with couplings J (its static input vanishes), i.e. the
+        SCS
     network at g: x^B is Gaussian with the SCS variance Δ₀ and a = ⟨φ′(x^B)⟩. To first order in Q,
         Q_new(t) = a E[φ^A(t) b],   b = Σ_s α(s) η^A(s) + Σ_{s≤0} w(s) Q(s) φ^A(s),   α = C⁻¹Q.
-    Gaussian integration by parts, E[φ^A(t) η^A(s)] = g² Σ_u χ(t, u) C(u − s) with χ(t, u) = E[∂φ^A(t)/∂η^A(u)],
+    Gaussian integration by parts, E[φ^A(t) η^A(s)] = g² Σ_u χ(t, u) C(u − s) with χ(t, u) =
+        E[∂φ^A(t)/∂η^A(u)],
     removes the inverse of C exactly:
         Q_new(t) = a [ g² Σ_u χ(t − u) Q(u) + Σ_{s≤0} C(t − s) w(s) Q(s) ].
     χ, the single site's response (memory term included), is measured by central differences of an impulse in
     η^A (16 random-sign impulses per A path). Its Monte Carlo error dominates lam (tested at k = 0 against the
-    exact value); an error δ in lam moves the semifreezable line by ≈ δ/0.3 in k at g = 2.25. At k = 0, w = 0 and the top eigenvalue is a·g²·Σχ = (g⟨φ′⟩)² < 1 (SCS chaos).
+    exact value); an error δ in lam moves the semifreezable line by ≈ δ/0.3 in k at g = 2.25. At k = 0, w = 0
+        and the top eigenvalue is a·g²·Σχ = (g⟨φ′⟩)² < 1 (SCS chaos).
 
     Args:
         net, dmft_solution, key, lags, method: as for `solve_two_replica` (uses dt, n, n_samples).
@@ -421,7 +434,9 @@ def onset_eigenvalue(
         raise ValueError(f"net must be a neurosyn.Network, got {type(net).__name__}")
     check_positive("eps", eps, "impulse size")
     if not float(net.g) > 1:
-        raise ValueError(f"g (coupling strength) must be > 1 (chaotic A and B), valid range (1, inf); got g={float(net.g)}")
+        raise ValueError(
+            f"g (coupling strength) must be > 1 (chaotic A and B), valid range (1, inf); got g={float(net.g)}"
+        )
     t0 = time.perf_counter()
     n, dt, M = method.n, method.dt, method.n_samples
     lags0, C = _dmft_arrays(dmft_solution, lags)
@@ -432,7 +447,8 @@ def onset_eigenvalue(
     w_mem = HebbianKernel().weights(net, C_grid, dt)
     # impulses ±eps (random signs σ) at n_imp times of the second period of every path, spaced n/n_imp apart;
     # χ(τ) = E[σ_i Δφ(t_i + τ)]/eps by central differences: the other impulses' responses carry independent
-    # signs, so they add noise but no bias. The periodic field is tiled over three periods (the first is burn-in).
+    # signs, so they add noise but no bias. The periodic field is tiled over three periods (the first is
+    # burn-in).
     n_imp = 16
     step = n // n_imp
     e3 = jnp.concatenate([eta, eta, eta, eta[:, :1]], axis=1)
@@ -463,5 +479,11 @@ def onset_eigenvalue(
     mode = vecs[:, i].real
     mode = mode / mode[np.argmax(np.abs(mode))]
     order = np.argsort(tj)
-    return OnsetEigenvalue(lam=jnp.asarray(vals[i].real), t=jnp.asarray(tj[order]), mode=jnp.asarray(mode[order]),
-                           a=a, lam_k0=(g * a) ** 2, wall_s=time.perf_counter() - t0)
+    return OnsetEigenvalue(
+        lam=jnp.asarray(vals[i].real),
+        t=jnp.asarray(tj[order]),
+        mode=jnp.asarray(mode[order]),
+        a=a,
+        lam_k0=(g * a) ** 2,
+        wall_s=time.perf_counter() - t0,
+    )

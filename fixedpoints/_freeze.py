@@ -1,7 +1,8 @@
 """Freezable chaos in simulation: halt plasticity, measure the memory of the halt-time state, classify.
 
 Protocol (Clark & Abbott 2024, Sec. VII; model.md §8.1–8.2). Network A runs the joint neuron–synapse dynamics;
-network B starts from A's state at the halt with A frozen, W = J + A(0). Both share J and the halt-time state, so
+network B starts from A's state at the halt with A frozen, W = J + A(0). Both share J and the halt-time
+    state, so
 A's continuation and B are two `simulate` calls from the same (x, A, J).
 
 Order parameters (Eqs. 28–30, 35), as population averages over the N units:
@@ -99,8 +100,19 @@ def _prepare(net, *, key, t_prep, n, dt, method, record_dt):
     if t_prep <= 0:
         return J0, ns.State(x0, A0)
     rec = ns.Record(dt=record_dt, units=(), tau_max=0.0)
-    sim = ns.simulate(net, t_prep, key=key_run, dt=dt, method=method, record=rec, t_burn=0.0, n_networks=n,
-                      J0=J0, x0=x0, A0=A0)
+    sim = ns.simulate(
+        net,
+        t_prep,
+        key=key_run,
+        dt=dt,
+        method=method,
+        record=rec,
+        t_burn=0.0,
+        n_networks=n,
+        J0=J0,
+        x0=x0,
+        A0=A0,
+    )
     return J0, sim.state
 
 
@@ -136,7 +148,8 @@ def freeze_test(
             require; |ρ| because −Q is also a solution (occasional sign flips near the onset).
         tol_settle: B has reached a fixed point if ‖ẋ^B‖/√N < tol_settle at every record of the last
             ``t_settle`` (an intensive criterion, independent of N; chaotic B has ‖ẋ‖/√N of order 0.1–1).
-        halt: False runs the control: "B" keeps its plasticity, so every measurement is of the unhalted network
+        halt: False runs the control: "B" keeps its plasticity, so every measurement is of the unhalted
+            network
             (at k = 0 the two are identical, since A ≡ 0).
     Returns:
         `FreezeTest` with Q(t), ρ(t), D(τ), r, z0, the per-seed phase and `fractions`.
@@ -150,12 +163,14 @@ def freeze_test(
     import time
 
     n = _check_common(net, dt, record_dt, t_prep, n_networks)
-    for name, v, what in (("t_window", t_window, "half-width of the Q(t) window"),
-                          ("t_after", t_after, "run time of the halted network"),
-                          ("t_avg", t_avg, "averaging window of the halted network"),
-                          ("c_memory", c_memory, "memory threshold on √N·|ρ(0)|"),
-                          ("tol_settle", tol_settle, "fixed-point threshold on ‖ẋ‖/√N"),
-                          ("t_settle", t_settle, "settling window")):
+    for name, v, what in (
+        ("t_window", t_window, "half-width of the Q(t) window"),
+        ("t_after", t_after, "run time of the halted network"),
+        ("t_avg", t_avg, "averaging window of the halted network"),
+        ("c_memory", c_memory, "memory threshold on √N·|ρ(0)|"),
+        ("tol_settle", tol_settle, "fixed-point threshold on ‖ẋ‖/√N"),
+        ("t_settle", t_settle, "settling window"),
+    ):
         ns.check_positive(name, v, what)
     if not t_avg < t_after:
         raise ValueError(f"t_avg (averaging window) must be < t_after={t_after}, got t_avg={t_avg}")
@@ -164,22 +179,43 @@ def freeze_test(
     t0 = time.perf_counter()
     N = net.N
     key_prep, key_a, key_b = jr.split(key, 3)
-    J0, state = _prepare(net, key=key_prep, t_prep=max(t_prep - t_window, 0.0), n=n, dt=dt, method=method,
-                         record_dt=record_dt)
+    J0, state = _prepare(
+        net, key=key_prep, t_prep=max(t_prep - t_window, 0.0), n=n, dt=dt, method=method, record_dt=record_dt
+    )
     all_units = ns.Record(dt=record_dt, units=tuple(range(N)), tau_max=0.0)
     common = dict(dt=dt, method=method, t_burn=0.0, n_networks=n, J0=J0)
     # A before the halt (records end exactly at the halt) and after it: one continuous trajectory.
-    pre = ns.simulate(net, t_window, key=jr.fold_in(key_a, 0), record=all_units, x0=state.x, A0=state.A, **common)
+    pre = ns.simulate(
+        net, t_window, key=jr.fold_in(key_a, 0), record=all_units, x0=state.x, A0=state.A, **common
+    )
     halt = pre.state
-    post = ns.simulate(net, t_window, key=jr.fold_in(key_a, 1), record=all_units, x0=halt.x, A0=halt.A, **common)
+    post = ns.simulate(
+        net, t_window, key=jr.fold_in(key_a, 1), record=all_units, x0=halt.x, A0=halt.A, **common
+    )
     # B: the same state and J with A frozen from t = 0.
     frozen = ns.Schedule((ns.Halt(0.0),) if halt else ())
     rec0 = ns.Record(dt=record_dt, units=(), tau_max=0.0)
-    b1 = ns.simulate(net, t_after - t_avg, key=jr.fold_in(key_b, 0), record=rec0, schedule=frozen, x0=halt.x,
-                     A0=halt.A, **common)
+    b1 = ns.simulate(
+        net,
+        t_after - t_avg,
+        key=jr.fold_in(key_b, 0),
+        record=rec0,
+        schedule=frozen,
+        x0=halt.x,
+        A0=halt.A,
+        **common,
+    )
     recB = ns.Record(dt=record_dt, units=tuple(range(N)), tau_max=min(t_avg / 2, 40.0))
-    b2 = ns.simulate(net, t_avg, key=jr.fold_in(key_b, 1), record=recB, schedule=frozen, x0=b1.state.x,
-                     A0=b1.state.A, **common)
+    b2 = ns.simulate(
+        net,
+        t_avg,
+        key=jr.fold_in(key_b, 1),
+        record=recB,
+        schedule=frozen,
+        x0=b1.state.x,
+        A0=b1.state.A,
+        **common,
+    )
     phiA = net.phi(jnp.concatenate([pre.x, post.x], axis=1))  # [seeds, 2w, N]
     n_w = pre.x.shape[1]
     t = (jnp.arange(2 * n_w) - (n_w - 1)) * record_dt
@@ -202,9 +238,25 @@ def freeze_test(
     finite = pre.converged & post.converged & b1.converged & b2.converged
     status = jax.vmap(lambda f: ns.Status.where(f, ns.Status.success, ns.Status.nonfinite))(finite)
     return FreezeTest(
-        t=t, Q=Q, rho=rho, Q0=Q0, rho0=rho[:, n_w - 1], z0=z0, C0=C0, D0=D0, lags_D=b2.lags, D=b2.C, r=r,
-        residual=residual, settled=settled, phase=phase, status=status, wall_s=time.perf_counter() - t0,
-        N=N, c_memory=float(c_memory), tol_settle=float(tol_settle),
+        t=t,
+        Q=Q,
+        rho=rho,
+        Q0=Q0,
+        rho0=rho[:, n_w - 1],
+        z0=z0,
+        C0=C0,
+        D0=D0,
+        lags_D=b2.lags,
+        D=b2.C,
+        r=r,
+        residual=residual,
+        settled=settled,
+        phase=phase,
+        status=status,
+        wall_s=time.perf_counter() - t0,
+        N=N,
+        c_memory=float(c_memory),
+        tol_settle=float(tol_settle),
     )
 
 
@@ -241,18 +293,35 @@ def _run_protocol(net, events, T, *, key, t_prep, dt, record_dt, method, units) 
     key_prep, key_run = jr.split(key)
     J0, state = _prepare(net, key=key_prep, t_prep=t_prep, n=1, dt=dt, method=method, record_dt=record_dt)
     rec = ns.Record(dt=record_dt, units=tuple(range(net.N)), tau_max=0.0)
-    sim = ns.simulate(net, T, key=key_run, dt=dt, method=method, record=rec, schedule=ns.Schedule(events),
-                      t_burn=0.0, J0=J0[0], x0=state.x[0], A0=state.A[0])
+    sim = ns.simulate(
+        net,
+        T,
+        key=key_run,
+        dt=dt,
+        method=method,
+        record=rec,
+        schedule=ns.Schedule(events),
+        t_burn=0.0,
+        J0=J0[0],
+        x0=state.x[0],
+        A0=state.A[0],
+    )
     phi = net.phi(sim.x)
     t_halts = [ev.t for ev in events if isinstance(ev, ns.Halt)]
-    # the record at index b is the state at time (b + 1)·record_dt; the halt-time state is the record before it
+    # the record at index b is the state at time (b + 1)·record_dt; the halt-time state is the record before
+    # it
     idx = [max(int(round(th / record_dt)) - 1, 0) for th in t_halts]
     pat = phi[jnp.asarray(idx, dtype=int)]  # [halts, N]
     norm = jnp.linalg.norm(phi, axis=1)
     overlap = (pat @ phi.T) / (jnp.linalg.norm(pat, axis=1)[:, None] * norm[None, :])
     return ProtocolTraces(
-        t=sim.t, x=sim.x[:, jnp.asarray(units, dtype=int)], xdot_norm=sim.xdot_norm / math.sqrt(net.N),
-        pr_A=sim.pr_A, t_halts=jnp.asarray(t_halts, dtype=float), overlap=overlap, status=sim.status,
+        t=sim.t,
+        x=sim.x[:, jnp.asarray(units, dtype=int)],
+        xdot_norm=sim.xdot_norm / math.sqrt(net.N),
+        pr_A=sim.pr_A,
+        t_halts=jnp.asarray(t_halts, dtype=float),
+        overlap=overlap,
+        status=sim.status,
         events=tuple(events),
     )
 
@@ -283,10 +352,13 @@ def freeze_cycles(
     events = []
     for th in t_halts:
         if not (0 <= th and th + hold <= T):
-            raise ValueError(f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]")
+            raise ValueError(
+                f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]"
+            )
         events += list(ns.freeze_cycle(th, th + hold, perturb=perturb or None, clamp=clamp))
-    return _run_protocol(net, tuple(events), T, key=key, t_prep=t_prep, dt=dt, record_dt=record_dt,
-                         method=method, units=units)
+    return _run_protocol(
+        net, tuple(events), T, key=key, t_prep=t_prep, dt=dt, record_dt=record_dt, method=method, units=units
+    )
 
 
 def shuffle_test(
@@ -304,15 +376,20 @@ def shuffle_test(
 ) -> ProtocolTraces:
     """The Fig. 7(b) alignment test: halt A, shuffle J halfway through the hold (keeping A), release.
 
-    A freezable network settles after the halt; the shuffle destroys the alignment of A(0) with J, so the stored
-    fixed point disappears and the neurons turn chaotic; after the release A re-aligns with the new J and the next
+    A freezable network settles after the halt; the shuffle destroys the alignment of A(0) with J, so the
+        stored
+    fixed point disappears and the neurons turn chaotic; after the release A re-aligns with the new J and the
+        next
     halt freezes again. Returns `ProtocolTraces`.
     """
     ns.check_positive("hold", hold, "time between halt and release")
     events = []
     for th in t_halts:
         if not (0 <= th and th + hold <= T):
-            raise ValueError(f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]")
+            raise ValueError(
+                f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]"
+            )
         events += [ns.Halt(th), ns.ShuffleJ(th + hold / 2), ns.Release(th + hold)]
-    return _run_protocol(net, tuple(events), T, key=key, t_prep=t_prep, dt=dt, record_dt=record_dt,
-                         method=method, units=units)
+    return _run_protocol(
+        net, tuple(events), T, key=key, t_prep=t_prep, dt=dt, record_dt=record_dt, method=method, units=units
+    )

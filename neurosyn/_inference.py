@@ -25,6 +25,8 @@ from jax import lax
 from jaxtyping import Array, Bool, Float, Int
 
 from ._errors import ConvergenceError, check_choice, check_int, check_nonnegative, check_positive
+from ._integrators import rk_step
+from ._network import Network, sample_couplings
 from ._rule_families import PlasticityRule, TaylorRule
 from ._status import Status
 
@@ -247,15 +249,17 @@ class RecurrentModel(eqx.Module):
     With f = pre·post (``TaylorRule.from_dict({"pre*post": 1})``) this is the Hebbian network of Eq. 3.
 
     Attributes:
-        rule: the elementwise rule f (no reward input).
+        rule: the elementwise rule f (no reward input); None is the Hebbian rule of `Network`, stepped with
+            `neurosyn.rk_step` (rank-one updates, faster).
         k, p: plasticity strength and synaptic time constant (traced).
         dt: step (static).
     """
 
-    rule: PlasticityRule
+    rule: PlasticityRule | None
     k: Array = eqx.field(converter=jnp.asarray)
     p: Array = eqx.field(converter=jnp.asarray)
     dt: float = eqx.field(static=True, default=0.1)
+    unroll: int = eqx.field(static=True, default=1)
 
     def field(self, J, x, A):
         N = x.shape[-1]
@@ -267,6 +271,9 @@ class RecurrentModel(eqx.Module):
     def step(self, J, x, A):
         """One classical RK4 step of (x, A)."""
         dt = self.dt
+        if self.rule is None:  # the Hebbian rule of `Network`, with neurosyn's own rank-one RK4 step
+            net = Network(N=x.shape[-1], g=0.0, k=self.k, p=self.p)
+            return rk_step(net, J, x, A, dt, "rk4")
         k1 = self.field(J, x, A)
         k2 = self.field(J, x + 0.5 * dt * k1[0], A + 0.5 * dt * k1[1])
         k3 = self.field(J, x + 0.5 * dt * k2[0], A + 0.5 * dt * k2[1])
@@ -290,7 +297,7 @@ class RecurrentModel(eqx.Module):
             return (x_new, A_new), x_new
 
         body = jax.checkpoint(body) if checkpoint else body
-        _, xs = lax.scan(body, (x0, A0), jnp.arange(n_steps))
+        _, xs = lax.scan(body, (x0, A0), jnp.arange(n_steps), unroll=self.unroll)
         return jnp.concatenate([x0[None], xs], axis=0)
 
 
@@ -668,9 +675,6 @@ def synthetic_recurrent(*, key, N: int = 30, g: float = 1.5, k: float = 1.0, p: 
 
     ``fraction`` of the neurons (at least 2) are recorded; ``noise`` adds N(0, noise²) to the recordings.
     """
-    from ._integrators import rk_step
-    from ._network import Network, sample_couplings
-
     N = check_int("N", N, "number of neurons", minimum=2)
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction (recorded fraction of neurons) must be in (0, 1], got fraction={fraction!r}")
@@ -700,7 +704,7 @@ class RecurrentFit(eqx.Module):
 
     Attributes:
         k, p: fitted plasticity strength and synaptic time constant.
-        rule: the rule f (fitted if requested, else the Hebbian pre·post).
+        rule: the rule f (fitted if requested; None for the Hebbian rule of `Network`).
         x0_hidden: [n_traj, N − n_obs] fitted initial states of the unrecorded neurons (training data).
         losses: [n_steps] training loss; r2_activity: held-out R² of the recorded activity (free run from the
             data's initial state with the unrecorded neurons' x0 fitted on the held-out data with k, p fixed is
@@ -738,7 +742,7 @@ def hebbian_taylor() -> TaylorRule:
 class _RecParams(eqx.Module):
     k: Array
     log_p: Array
-    rule: PlasticityRule
+    rule: PlasticityRule | None
     x0_hidden: Array
 
 
@@ -780,7 +784,8 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
     Args:
         train: `RecurrentData`; test: held-out `RecurrentData` (same network) for R².
         k0, p0: initial guesses (p is fitted as log p so it stays positive).
-        rule: the elementwise rule f (default Hebbian pre·post); ``fit_rule=True`` also fits its θ. Then k and the
+        rule: the elementwise rule f; None (default) is the Hebbian rule of `Network` (stepped with
+            `neurosyn.rk_step`). ``fit_rule=True`` also fits its θ. Then k and the
             overall scale of f are degenerate (only k·f enters), so k is held at k0 and f absorbs the scale.
         window: teacher-forcing window in steps (observed neurons reset to the data every ``window`` steps;
             multiple shooting keeps gradients finite through chaos); None for a free run.
@@ -800,14 +805,16 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
     n_steps = check_int("n_steps", n_steps, "Adam steps")
     if window is not None:
         window = check_int("window", window, "teacher-forcing window (steps)")
-    rule = hebbian_taylor() if rule is None else rule
+    if fit_rule and rule is None:
+        raise ValueError("fit_rule=True needs an initial rule, e.g. rule=TaylorRule() or rule=hebbian_taylor()")
     n_hidden = train.N - len(train.observed)
     prm = _RecParams(jnp.asarray(float(k0)), jnp.log(jnp.asarray(float(p0))), rule,
                      jnp.zeros((train.x.shape[0], n_hidden)))
 
     filt = jax.tree_util.tree_map(eqx.is_inexact_array, prm)
-    filt = eqx.tree_at(lambda m: m.rule, filt, jax.tree_util.tree_map(lambda x: fit_rule and eqx.is_inexact_array(x),
-                                                                     rule))
+    if rule is not None:
+        leaves = jax.tree_util.tree_map(lambda x: fit_rule and eqx.is_inexact_array(x), rule)
+        filt = eqx.tree_at(lambda m: m.rule, filt, leaves)
     if fit_rule:
         filt = eqx.tree_at(lambda m: m.k, filt, False)
     params, static = eqx.partition(prm, filt)

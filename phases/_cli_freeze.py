@@ -36,7 +36,9 @@ def _parse_g(text: str) -> list[float]:
             return [float(v) for v in np.linspace(float(a), float(b), n)]
         return [float(v) for v in text.split(",")]
     except ValueError:
-        raise ValueError(f"--g must be 'start:stop:count' (count >= 1), 'a,b,c' or a number; got --g {text!r}") from None
+        raise ValueError(
+            f"--g must be 'start:stop:count' (count >= 1), 'a,b,c' or a number; got --g {text!r}"
+        ) from None
 
 
 @freeze_app.callback(invoke_without_command=True)
@@ -49,7 +51,9 @@ def freeze_cmd(
     N: Annotated[int, typer.Option("--N", help="simulation: number of neurons")] = 1000,
     seeds: Annotated[int, typer.Option(help="simulation: independent networks")] = 8,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
-    plot: Annotated[str | None, typer.Option(help="draw Q(t) (and simulation traces) to this image file")] = None,
+    plot: Annotated[
+        str | None, typer.Option(help="draw Q(t) (and simulation traces) to this image file")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
 ) -> None:
@@ -73,21 +77,42 @@ def freeze_cmd(
             net = ns.Network(N=1, g=g, k=k, p=p)
             res = dmft.freeze_phase(net, key=jr.key(seed), throw=False)
             sol = res.fixed_point if res.phase == 2 else res.dynamic
-            result = dict(params=params, seed=seed, phase=res.name, Q0=res.Q0, rho0=res.rho0, r=res.r,
-                          Q0_err=float(sol.Q0_err), r_fixed_point=float(res.fixed_point.r),
-                          D0=float(sol.D0), C0=float(sol.C0), fractions=None, converged=bool(res.converged))
+            result = dict(
+                params=params,
+                seed=seed,
+                phase=res.name,
+                Q0=res.Q0,
+                rho0=res.rho0,
+                r=res.r,
+                Q0_err=float(sol.Q0_err),
+                r_fixed_point=float(res.fixed_point.r),
+                D0=float(sol.D0),
+                C0=float(sol.C0),
+                fractions=None,
+                converged=bool(res.converged),
+            )
             curve = (np.asarray(sol.t), np.asarray(sol.Q), f"theory ({sol.solution})")
         else:
             import fixedpoints
 
             net = ns.Network(N=N, g=g, k=k, p=p)
             ft = fixedpoints.freeze_test(net, key=jr.key(seed), n_networks=seeds)
-            result = dict(params=params, seed=seed, phase=ft.majority, Q0=float(np.mean(ft.Q0)),
-                          rho0=float(np.mean(ft.rho0)), r=float(np.mean(ft.r)),
-                          Q0_std=float(np.std(ft.Q0)), fractions=ft.fractions, converged=bool(np.all(ft.converged)))
+            result = dict(
+                params=params,
+                seed=seed,
+                phase=ft.majority,
+                Q0=float(np.mean(ft.Q0)),
+                rho0=float(np.mean(ft.rho0)),
+                r=float(np.mean(ft.r)),
+                Q0_std=float(np.std(ft.Q0)),
+                fractions=ft.fractions,
+                converged=bool(np.all(ft.converged)),
+            )
             curve = (np.asarray(ft.t), np.asarray(ft.Q), f"simulation N={N}")
             if plot:
-                traces = fixedpoints.freeze_cycles(ns.Network(N=N, g=g, k=k, p=p), key=jr.fold_in(jr.key(seed), 1))
+                traces = fixedpoints.freeze_cycles(
+                    ns.Network(N=N, g=g, k=k, p=p), key=jr.fold_in(jr.key(seed), 1)
+                )
     except ValueError as err:
         fail(str(err))
     result["wall_s"] = time.perf_counter() - t0
@@ -108,9 +133,9 @@ def freeze_cmd(
 
 
 def _plot(path, curve, traces, g, k, p) -> None:
-    import matplotlib
+    import matplotlib as mpl
 
-    matplotlib.use("Agg")
+    mpl.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -139,7 +164,9 @@ def _plot(path, curve, traces, g, k, p) -> None:
 
 @freeze_app.command("boundaries")
 def boundaries_cmd(
-    g: Annotated[str, typer.Option(help="g values: 'start:stop:count', 'a,b,c' or one number (each > 1)")] = "1.25:3:8",
+    g: Annotated[
+        str, typer.Option(help="g values: 'start:stop:count', 'a,b,c' or one number (each > 1)")
+    ] = "1.25:3:8",
     p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
     quick: Annotated[bool, typer.Option(help="cheap settings (≈ ±0.1 in k)")] = False,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
@@ -154,13 +181,26 @@ def boundaries_cmd(
 
     try:
         gs = _parse_g(g)
-        b = dmft.freezable_boundaries(gs, p=p, key=jr.key(seed), quick=quick, progress=not quiet and not json_)
+        b = dmft.freezable_boundaries(
+            gs, p=p, key=jr.key(seed), quick=quick, progress=not quiet and not json_
+        )
     except ValueError as err:
         fail(str(err))
-    result = dict(params=dict(g=g, p=p, quick=quick), seed=seed, g=list(b.g), k_semifreezable=list(b.k_semifreezable),
-                  k_freezable=list(b.k_freezable), converged=bool(np.all(b.converged)), wall_s=b.wall_s)
-    rows = "\n".join(f"  {gv:6.3f}  {fmt(a):>8}  {fmt(c):>8}" for gv, a, c in
-                     zip(b.g, b.k_semifreezable, b.k_freezable, strict=True))
-    summary = (f"neurosyn freeze boundaries  p={p} quick={quick} seed={seed}\n       g  k_semi    k_free\n{rows}\n"
-               f"  apex (g → 1⁺) = {dmft.APEX_K:.5f}   converged = {result['converged']}   wall = {b.wall_s:.1f} s")
+    result = dict(
+        params=dict(g=g, p=p, quick=quick),
+        seed=seed,
+        g=list(b.g),
+        k_semifreezable=list(b.k_semifreezable),
+        k_freezable=list(b.k_freezable),
+        converged=bool(np.all(b.converged)),
+        wall_s=b.wall_s,
+    )
+    rows = "\n".join(
+        f"  {gv:6.3f}  {fmt(a):>8}  {fmt(c):>8}"
+        for gv, a, c in zip(b.g, b.k_semifreezable, b.k_freezable, strict=True)
+    )
+    summary = (
+        f"neurosyn freeze boundaries  p={p} quick={quick} seed={seed}\n       g  k_semi    k_free\n{rows}\n"
+        f"  apex (g → 1⁺) = {dmft.APEX_K:.5f}   converged = {result['converged']}   wall = {b.wall_s:.1f} s"
+    )
     emit(result, as_json=json_, summary=summary)

@@ -123,7 +123,7 @@ def phase_diagram_cmd(
             raise ValueError(
                 f"g (coupling strength) must be >= 0, valid range [0, inf); got g axis {g_spec!r}"
             )
-        theory = TheoryPoint(p=p, dmft=dmft_)
+        theory = TheoryPoint(p=p, dmft=dmft_, quick_lines=preset is Preset.quick)
         if method is not Method.theory:
             ns.check_int("N", N_, "neurons per network", minimum=2)
             ns.check_int("networks", networks_, "networks per point", minimum=1)

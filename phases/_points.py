@@ -39,13 +39,14 @@ def _value(res, name: str) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def boundaries(g: float, p: float) -> dict[str, float]:
+def boundaries(g: float, p: float, quick: bool = False) -> dict[str, float]:
     """The phase lines that cross the column at this g, at synaptic time constant p (NaN where absent).
 
     k_crit(g) for g ≤ 1 (first-order line, §4.3; its exact ends k_crit(0) = 2.0170 and k_crit(1) = 1 are used
     at g = 0 and g = 1, `dmft.k_crit` in between, with its default key); the nonfreezable →
     semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
-    k_onset(g) (§7.4, independent of p; NaN where no onset in range).
+    k_onset(g) (§7.4, independent of p; NaN where no onset in range). ``quick`` uses the cheap settings of the
+    two-replica lines (`dmft.quick_settings`, about ±0.1 in k).
     """
     out = {"k_crit": math.nan, "k_semifreezable": math.nan, "k_freezable": math.nan, "k_onset": math.nan}
     if g == 0.0:  # the line starts at the exact g = 0 fixed-point threshold (§4.3, §7.5)
@@ -57,7 +58,7 @@ def boundaries(g: float, p: float) -> dict[str, float]:
     else:  # a missing line only fails the points that need it (k > 0), with the reason
         for name in ("k_semifreezable", "k_freezable"):
             try:
-                out[name] = _value(_api("dmft", name)(g, p), name)
+                out[name] = _value(_api("dmft", name)(g, p, quick=quick), name)
             except Exception as err:
                 _REASONS[(name, g, p)] = f"{type(err).__name__}: {err}"
     out["k_onset"] = _finite_or_nan(_api("fixedpoints", "k_onset")(g))
@@ -81,6 +82,7 @@ class TheoryPoint:
         dmft: solve the DMFT at every dynamic point (about 20 s each on one CPU core); False stores the
             labels, lines and counts only.
         count: compute log2_n_fp.
+        quick_lines: locate the freezable lines with `dmft.quick_settings` (±0.1 in k, minutes less per g).
         dmft_samples: single sites per DMFT iteration (``dmft.Stationary.n_samples``); the DMFT key is the
             point seed.
     """
@@ -89,11 +91,12 @@ class TheoryPoint:
     dmft: bool = True
     count: bool = True
     dmft_samples: int = 1024
+    quick_lines: bool = False
 
     def __call__(self, point, *, seed):
         g, k = float(point["g"]), float(point["k"])
         p = float(point.get("p", self.p))
-        lines = boundaries(g, p)
+        lines = boundaries(g, p, self.quick_lines)
         try:
             phase, fp = label_phase(g, k, **lines)
         except ValueError as err:

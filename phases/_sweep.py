@@ -326,6 +326,8 @@ def sweep(
         first_created_utc=first_utc or prov["utc"],
         n_resumes=n_resumes,
         executor="local" if scheduler is None and workers == 0 else ("pool" if scheduler is None else "dask"),
+        seeding="per point: seed = point_seed(global seed, point parameters); no randomness is shared "
+        "between points (each point draws its own J, initial state and kicks)",
     )
 
     flat_status = store.status.reshape(-1)

@@ -1,4 +1,4 @@
-"""Execute every figure notebook at its QUICK defaults; any error (including its closing check) fails the test.
+"""Execute every figure notebook at its QUICK defaults; any error, including its closing check, fails.
 
 Each notebook ends with an assert of a headline number against theory, so a passing run means both that the
 notebook runs on the public API and that its numbers agree with the theory within the stated tolerance.
@@ -29,7 +29,8 @@ def test_all_figure_notebooks_present():
 def test_notebook_runs(path: Path):
     nb = nbformat.read(path, as_version=4)
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), "no cell tagged 'parameters'"
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit notebooks without outputs"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") for c in code), "commit notebooks without outputs"
     client = nbclient.NotebookClient(
         nb, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}}
     )

@@ -1,0 +1,116 @@
+"""Freezable chaos in simulation: the halting test, its classification, and the Fig. 7a–b protocols."""
+
+import math
+
+import numpy as np
+import pytest
+
+import fixedpoints
+import neurosyn as ns
+
+# short protocol for the fast suite (p = 2.5: preparation 150 ≥ 50p = 125)
+FAST = dict(t_prep=150.0, t_window=10.0, t_after=80.0, t_avg=40.0, record_dt=0.5)
+
+
+def test_halting_changes_nothing_at_k0(key):
+    # k = 0: A ≡ 0, so halting is a no-op; the halted run and the unhalted control must agree to round-off
+    net = ns.Network(N=60, g=2.25, k=0.0)
+    a = fixedpoints.freeze_test(net, key=key, n_networks=2, **FAST)
+    b = fixedpoints.freeze_test(net, key=key, n_networks=2, halt=False, **FAST)
+    np.testing.assert_allclose(np.asarray(a.Q), np.asarray(b.Q), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(a.D), np.asarray(b.D), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(a.r), np.asarray(b.r), rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_halted_networks_freeze_at_k155(key):
+    # k = 1.55 (freezable): B settles (‖ẋ‖/√N < 1e-3) with a large memory of the halt state
+    net = ns.Network(N=200, g=2.25, k=1.55)
+    a = fixedpoints.freeze_test(net, key=key, n_networks=2, **FAST)
+    assert bool(np.all(a.converged))
+    # at N = 200 a freezable network keeps ρ(0) ≈ 0.8–1 (measured); 0.5 is far above the memory threshold 3/√N
+    assert np.all(np.asarray(a.rho0) > 0.5)
+    assert a.fractions["freezable"] >= 0.5
+    assert np.all(np.abs(np.asarray(a.rho)) <= 1 + 1e-9)  # ρ(t) is a normalised overlap
+    # r = g√⟨φ′²⟩ at a stable fixed point of −1 + W diag φ′ lies below 1 (finite-N outliers aside)
+    assert np.all(np.asarray(a.r)[np.asarray(a.settled)] < 1.1)
+
+
+def test_classification_thresholds_scale_with_N(key):
+    # nonfreezable ⇔ √N |ρ(0)| ≤ c_memory: the implied ρ threshold shrinks like 1/√N
+    net = ns.Network(N=60, g=2.25, k=0.0)
+    res = fixedpoints.freeze_test(net, key=key, n_networks=2, **FAST)
+    expect = np.where(
+        np.abs(np.asarray(res.rho0)) * math.sqrt(60) > res.c_memory,
+        np.where(np.asarray(res.settled), 2, 1),
+        0,
+    )
+    np.testing.assert_array_equal(np.asarray(res.phase), expect)
+    assert sum(res.fractions.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_freeze_cycle_returns_to_the_stored_pattern(key):
+    # Fig. 7a at k = 1.55: after the kick and the clamp the network returns to the halt-time pattern
+    net = ns.Network(N=200, g=2.25, k=1.55)
+    tr = fixedpoints.freeze_cycles(net, key=key, t_halts=(30.0,), hold=90.0, T=140.0, t_prep=150.0)
+    t = np.asarray(tr.t)
+    ov = np.asarray(tr.overlap[0])
+    before_release = (t > 110.0) & (t < 119.0)  # clamp ends at 30 + 60 + 15 = 105
+    assert np.all(ov[before_release] > 0.9)
+    kick = np.argmin(np.abs(t - 31.0))
+    assert ov[kick + 1] < ov[kick - 1]  # the perturbation moved the state away from the pattern
+    assert tr.x.shape == (t.size, 8)
+
+
+@pytest.mark.slow
+def test_shuffle_destroys_the_stored_fixed_point(key):
+    # Fig. 7b: frozen after the halt; shuffling J (keeping A) destroys the alignment and the neurons move
+    # again
+    net = ns.Network(N=200, g=2.25, k=1.55)
+    tr = fixedpoints.shuffle_test(net, key=key, t_halts=(20.0,), hold=100.0, T=130.0, t_prep=150.0)
+    t = np.asarray(tr.t)
+    v = np.asarray(tr.xdot_norm)
+    frozen = (t > 60.0) & (t < 69.0)
+    shuffled = (t > 80.0) & (t < 119.0)
+    assert np.all(v[frozen] < 1e-3)
+    assert np.max(v[shuffled]) > 1e-2
+
+
+def test_bad_inputs_are_rejected(key):
+    net = ns.Network(N=20, g=2.0, k=1.0)
+    with pytest.raises(ValueError, match="n_networks"):
+        fixedpoints.freeze_test(net, key=key, n_networks=0)
+    with pytest.raises(ValueError, match="t_avg"):
+        fixedpoints.freeze_test(net, key=key, t_after=50.0, t_avg=60.0)
+    with pytest.raises(ValueError, match="c_memory"):
+        fixedpoints.freeze_test(net, key=key, c_memory=0.0)
+    with pytest.raises(ValueError, match="net"):
+        fixedpoints.freeze_test("not a network", key=key)
+    with pytest.raises(ValueError, match="units"):
+        fixedpoints.freeze_cycles(net, key=key, units=(25,))
+    with pytest.raises(ValueError, match="t_halts"):
+        fixedpoints.shuffle_test(net, key=key, t_halts=(450.0,), hold=100.0, T=500.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("k", "phase"), [(0.6, "nonfreezable"), (1.55, "freezable")])
+def test_fig7a_points_classified_at_N1000(k, phase, key):
+    # g = 2.25, p = 2.5: k = 0.6 nonfreezable and k = 1.55 freezable over several seeds (Fig. 1b markers ii,
+    # viii)
+    net = ns.Network(N=1000, g=2.25, k=k)
+    res = fixedpoints.freeze_test(net, key=key, n_networks=4)
+    assert res.majority == phase
+
+
+@pytest.mark.slow
+def test_theory_Q0_matches_simulation_at_a_freezable_point(key):
+    # two-replica fixed-point solution vs simulation at g = 2.25, k = 1.55 (N = 1000, 4 seeds)
+    import dmft
+
+    net = ns.Network(N=1000, g=2.25, k=1.55)
+    sim = fixedpoints.freeze_test(net, key=key, n_networks=4)
+    th = dmft.freeze_phase(ns.Network(N=1, g=2.25, k=1.55), key=key, throw=False)
+    assert th.name == "freezable"
+    # seed spread of ρ(0) at N = 500 was ≈ 0.07; 1/√N finite-size effects and the 4 % dt error of the theory
+    assert float(np.mean(sim.rho0)) == pytest.approx(th.rho0, abs=0.1)
