@@ -313,7 +313,10 @@ def _run_protocol(net, events, T, *, key, t_prep, dt, record_dt, method, units) 
     idx = [max(int(round(th / record_dt)) - 1, 0) for th in t_halts]
     pat = phi[jnp.asarray(idx, dtype=int)]  # [halts, N]
     norm = jnp.linalg.norm(phi, axis=1)
-    overlap = (pat @ phi.T) / (jnp.linalg.norm(pat, axis=1)[:, None] * norm[None, :])
+    denom = jnp.linalg.norm(pat, axis=1)[:, None] * norm[None, :]
+    overlap = jnp.where(
+        denom > 0, (pat @ phi.T) / jnp.where(denom > 0, denom, 1.0), 0.0
+    )  # 0 while clamped at 0
     return ProtocolTraces(
         t=sim.t,
         x=sim.x[:, jnp.asarray(units, dtype=int)],
@@ -335,6 +338,7 @@ def freeze_cycles(
     T: float = 500.0,
     perturb: float = 1.0,
     clamp: bool = True,
+    clamp_kick: float = 1e-3,
     t_prep: float = 300.0,
     dt: float = 0.1,
     record_dt: float = 0.5,
@@ -344,8 +348,9 @@ def freeze_cycles(
     """The Fig. 7(a) cycle, repeated: halt A, kick x (size ``perturb``), clamp x at 0, release after ``hold``.
 
     Each cycle is `neurosyn.freeze_cycle(t_halt, t_halt + hold)`: kick at 1/3 of the hold, clamp from 2/3 for
-    1/6 of it. In (semi)freezable networks the overlap with the halt-time pattern returns towards 1 (or stays
-    high) after the kick and the clamp; in nonfreezable ones it decays. Returns `ProtocolTraces`.
+    1/6 of it, then a kick of size ``clamp_kick`` to leave x = 0 (an exact fixed point). In (semi)freezable
+    networks the overlap with the halt-time pattern returns towards 1 (or stays high) after the kick and the
+    clamp; in nonfreezable ones it decays. Returns `ProtocolTraces`.
     """
     ns.check_positive("hold", hold, "time between halt and release")
     ns.check_nonnegative("perturb", perturb, "kick size")
@@ -356,6 +361,10 @@ def freeze_cycles(
                 f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]"
             )
         events += list(ns.freeze_cycle(th, th + hold, perturb=perturb or None, clamp=clamp))
+        if clamp:
+            # x = 0 is an exact fixed point of the halted network: a tiny random kick as the clamp ends lets
+            # the neurons leave it (the clamp holds x *near* zero, model.md §8.1)
+            events.append(ns.Perturb(th + 2 * hold / 3 + hold / 6, clamp_kick))
     return _run_protocol(
         net, tuple(events), T, key=key, t_prep=t_prep, dt=dt, record_dt=record_dt, method=method, units=units
     )

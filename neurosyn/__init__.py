@@ -61,6 +61,26 @@ from ._symbolic import compile_formula as compile_formula  # noqa: E402
 from ._transfer import Tanh as Tanh  # noqa: E402
 from ._transfer import Transfer as Transfer  # noqa: E402
 from ._transfer import tanh as tanh  # noqa: E402
+from ._inference import ChoiceData as ChoiceData  # noqa: E402
+from ._inference import LayerData as LayerData  # noqa: E402
+from ._inference import PlasticLayer as PlasticLayer  # noqa: E402
+from ._inference import RecurrentData as RecurrentData  # noqa: E402
+from ._inference import RecurrentFit as RecurrentFit  # noqa: E402
+from ._inference import RecurrentModel as RecurrentModel  # noqa: E402
+from ._inference import RuleFit as RuleFit  # noqa: E402
+from ._inference import fit_recurrent as fit_recurrent  # noqa: E402
+from ._inference import fit_rule as fit_rule  # noqa: E402
+from ._inference import hebbian_taylor as hebbian_taylor  # noqa: E402
+from ._inference import r2_score as r2_score  # noqa: E402
+from ._inference import reward_rule as reward_rule  # noqa: E402
+from ._inference import reward_signal as reward_signal  # noqa: E402
+from ._inference import synthetic_oja as synthetic_oja  # noqa: E402
+from ._inference import synthetic_recurrent as synthetic_recurrent  # noqa: E402
+from ._inference import synthetic_reward as synthetic_reward  # noqa: E402
+from ._rule_families import MLPRule as MLPRule  # noqa: E402
+from ._rule_families import PlasticityRule as PlasticityRule  # noqa: E402
+from ._rule_families import TaylorRule as TaylorRule  # noqa: E402
+from ._rule_families import taylor_names as taylor_names  # noqa: E402
 
 try:
     __version__ = importlib.metadata.version("neurosyn")
@@ -76,4 +96,7 @@ __all__ = [
     "vector_field",
     "RULES", "STDP", "AntiHebbian", "Covariance", "Expression", "Heterogeneous", "NoDecay", "Postsynaptic",
     "Presynaptic", "compile_formula", "get_rule", "parse_rule",
+    "ChoiceData", "LayerData", "MLPRule", "PlasticLayer", "PlasticityRule", "RecurrentData", "RecurrentFit",
+    "RecurrentModel", "RuleFit", "TaylorRule", "fit_recurrent", "fit_rule", "hebbian_taylor", "r2_score",
+    "reward_rule", "reward_signal", "synthetic_oja", "synthetic_recurrent", "synthetic_reward", "taylor_names",
 ]

@@ -213,19 +213,24 @@ class PlasticLayer(eqx.Module):
         if self.eta is not None:
             check_positive("eta", self.eta, "learning rate")
 
-    def simulate(self, rule: PlasticityRule, W0, X, r=None, gate=None, *, checkpoint: bool = True):
-        """Run one trajectory. Returns (Y [T, N_out], W [T, N_out, N_in]) with W[t] the weights used at trial t."""
+    def simulate(self, rule: PlasticityRule, W0, X, r=None, gate=None, rows=None, *, checkpoint: bool = True):
+        """Run one trajectory. Returns (Y [T, N_out], W [T, N_out, N_in]) with W[t] the weights used at trial t.
+
+        ``r`` [T] is the reward signal, ``gate`` [T] switches plasticity per trial, ``rows`` [N_out] per output
+        (rows are independent in a feedforward layer, so freezing unrecorded ones leaves the recorded ones exact
+        and keeps a rule that diverges on them from poisoning the loss)."""
         sigma = _SIGMAS[self.sigma]
         T, N_in = X.shape
         eta = 1.0 / N_in if self.eta is None else self.eta
         r = jnp.zeros(T) if r is None else r
         gate = jnp.ones(T) if gate is None else gate
+        rows = jnp.ones((W0.shape[0], 1)) if rows is None else jnp.asarray(rows, dtype=W0.dtype)[:, None]
 
         def step(W, inp):
             x, rt, gt = inp
             y = sigma(W @ x)
             dW = rule(x[None, :], y[:, None], W, rt if rule.reward else None)
-            return W + eta * gt * dW, (y, W)
+            return W + (eta * gt) * rows * dW, (y, W)
 
         step = jax.checkpoint(step) if checkpoint else step
         _, (Y, W) = lax.scan(step, W0, (X, r, gate))
@@ -433,8 +438,8 @@ def _l1(rule) -> Array:
     return jnp.sum(jnp.abs(rule.theta)) if isinstance(rule, TaylorRule) else jnp.zeros(())
 
 
-def _layer_pass(layer, rule, data: LayerData, checkpoint):
-    return jax.vmap(lambda w0, x: layer.simulate(rule, w0, x, checkpoint=checkpoint))(data.W0, data.X)
+def _layer_pass(layer, rule, data: LayerData, checkpoint, rows=None):
+    return jax.vmap(lambda w0, x: layer.simulate(rule, w0, x, rows=rows, checkpoint=checkpoint))(data.W0, data.X)
 
 
 def _choice_pass(layer, readout, rule, data: ChoiceData, memory, checkpoint):
@@ -490,7 +495,8 @@ def _layer_data_loss(rule, train, layer, memory, checkpoint):
         return _bce(logit, train.choice)
     mask = train.observed.astype(float)
     var = jnp.sum(mask * jnp.var(train.Y, axis=(0, 1))) / jnp.sum(mask)
-    Y, _ = _layer_pass(layer, rule, train, checkpoint)
+    Y, _ = _layer_pass(layer, rule, train, checkpoint, rows=mask)
+    Y = jnp.where(train.observed, Y, train.Y)  # unrecorded outputs: zero residual (their rows are frozen)
     return jnp.sum(mask * jnp.mean((Y - train.Y) ** 2, axis=(0, 1))) / jnp.sum(mask) / var
 
 

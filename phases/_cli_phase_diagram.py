@@ -23,8 +23,8 @@ class Preset(enum.StrEnum):
 
 
 # Values used where an option is not given. "quick" is the README's first command: a coarse Fig. 1b in a
-# few minutes on a laptop CPU. "paper" is the grid of Fig. 5a (hours to days with simulation: use
-# --scheduler).
+# few minutes on a laptop CPU, without the two freezable lines (minutes per g column; --freeze-lines adds
+# them). "paper" is the grid of Fig. 5a (hours to days with simulation: use --scheduler).
 PRESETS = {
     None: dict(
         g="0:3.3:34",
@@ -35,6 +35,8 @@ PRESETS = {
         out="phase_diagram.nc",
         plot="phase_diagram.png",
         dmft=False,
+        freeze_lines=True,
+        quick_lines=True,
     ),
     "quick": dict(
         g="0:3:13",
@@ -45,6 +47,8 @@ PRESETS = {
         out="phase_diagram.nc",
         plot="phase_diagram.png",
         dmft=False,
+        freeze_lines=False,
+        quick_lines=True,
     ),
     "paper": dict(
         g="0:3.3:34",
@@ -55,6 +59,8 @@ PRESETS = {
         out="phase_diagram.nc",
         plot="phase_diagram.png",
         dmft=True,
+        freeze_lines=True,
+        quick_lines=False,
     ),
 }
 
@@ -93,6 +99,13 @@ def phase_diagram_cmd(
             "--dmft/--no-dmft", help="theory: also solve the DMFT (τ*, C(0), PR_A; ~20 s per dynamic point)"
         ),
     ] = None,
+    freeze_lines: Annotated[
+        bool | None,
+        typer.Option(
+            "--freeze-lines/--no-freeze-lines",
+            help="theory: locate the semifreezable/freezable lines (two-replica DMFT, minutes per g column)",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="global seed; per-point seeds are hashed from it and (g, k)")] = 0,
     chunk: Annotated[int | None, typer.Option(help="points per task and checkpoint [one g column]")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
@@ -111,6 +124,7 @@ def phase_diagram_cmd(
     pick = lambda v, name: d[name] if v is None else v
     g_spec, k_spec = pick(g, "g"), pick(k, "k")
     N_, networks_, T_, dmft_ = pick(N, "N"), pick(networks, "networks"), pick(T, "T"), pick(dmft, "dmft")
+    freeze_lines_ = pick(freeze_lines, "freeze_lines")
     out_ = pick(out, "out")
     plot_ = None if no_plot else pick(plot, "plot")
     t0 = time.perf_counter()
@@ -123,7 +137,7 @@ def phase_diagram_cmd(
             raise ValueError(
                 f"g (coupling strength) must be >= 0, valid range [0, inf); got g axis {g_spec!r}"
             )
-        theory = TheoryPoint(p=p, dmft=dmft_, quick_lines=preset is Preset.quick)
+        theory = TheoryPoint(p=p, dmft=dmft_, quick_lines=d["quick_lines"], freeze_lines=freeze_lines_)
         if method is not Method.theory:
             ns.check_int("N", N_, "neurons per network", minimum=2)
             ns.check_int("networks", networks_, "networks per point", minimum=1)

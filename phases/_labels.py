@@ -13,6 +13,7 @@ PHASE_NAMES = {
     6: "(vi) stable nonzero fixed points exist",
     7: "(vii) semifreezable chaos",
     8: "(viii) freezable chaos",
+    9: "(ii/vii/viii) Hebbian chaos, freezability not computed",
 }
 
 # example markers of Fig. 1b (approx. positions, model.md §4.7)

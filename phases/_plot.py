@@ -21,6 +21,7 @@ PHASE_COLORS = {
     5: "#e9ecef",  # (v) global quiescence
     7: "#f28482",  # (vii) semifreezable chaos
     8: "#b5838d",  # (viii) freezable chaos
+    9: "#f7c59f",  # (ii/vii/viii) Hebbian chaos, freezable lines not computed
 }
 
 

@@ -39,14 +39,14 @@ def _value(res, name: str) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def boundaries(g: float, p: float, quick: bool = False) -> dict[str, float]:
+def boundaries(g: float, p: float, quick: bool = False, freeze_lines: bool = True) -> dict[str, float]:
     """The phase lines that cross the column at this g, at synaptic time constant p (NaN where absent).
 
     k_crit(g) for g ≤ 1 (first-order line, §4.3; its exact ends k_crit(0) = 2.0170 and k_crit(1) = 1 are used
     at g = 0 and g = 1, `dmft.k_crit` in between, with its default key); the nonfreezable →
     semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
     k_onset(g) (§7.4, independent of p; NaN where no onset in range). ``quick`` uses the cheap settings of the
-    two-replica lines (`dmft.quick_settings`, about ±0.1 in k).
+    two-replica lines (`dmft.quick_settings`, about ±0.1 in k); ``freeze_lines=False`` skips them (NaN).
     """
     out = {"k_crit": math.nan, "k_semifreezable": math.nan, "k_freezable": math.nan, "k_onset": math.nan}
     if g == 0.0:  # the line starts at the exact g = 0 fixed-point threshold (§4.3, §7.5)
@@ -55,7 +55,7 @@ def boundaries(g: float, p: float, quick: bool = False) -> dict[str, float]:
         out["k_crit"] = _value(_api("dmft", "k_crit")(g), "k_crit")
     elif g == 1.0:
         out["k_crit"] = 1.0
-    else:  # a missing line only fails the points that need it (k > 0), with the reason
+    elif freeze_lines:  # a missing line only fails the points that need it (k > 0), with the reason
         for name in ("k_semifreezable", "k_freezable"):
             try:
                 out[name] = _value(_api("dmft", name)(g, p, quick=quick), name)
@@ -83,6 +83,8 @@ class TheoryPoint:
             labels, lines and counts only.
         count: compute log2_n_fp.
         quick_lines: locate the freezable lines with `dmft.quick_settings` (±0.1 in k, minutes less per g).
+        freeze_lines: compute the two freezable lines (two-replica DMFT, minutes per g column); False labels
+            g > 1, k > 0 as phase 9, Hebbian chaos whose freezability was not computed.
         dmft_samples: single sites per DMFT iteration (``dmft.Stationary.n_samples``); the DMFT key is the
             point seed.
     """
@@ -92,13 +94,18 @@ class TheoryPoint:
     count: bool = True
     dmft_samples: int = 1024
     quick_lines: bool = False
+    freeze_lines: bool = True
 
     def __call__(self, point, *, seed):
         g, k = float(point["g"]), float(point["k"])
         p = float(point.get("p", self.p))
-        lines = boundaries(g, p, self.quick_lines)
+        lines = boundaries(g, p, self.quick_lines, self.freeze_lines)
         try:
-            phase, fp = label_phase(g, k, **lines)
+            if not self.freeze_lines and g > 1.0 and k > 1e-12:
+                phase = 9
+                fp = int(math.isfinite(lines["k_onset"]) and k >= lines["k_onset"])
+            else:
+                phase, fp = label_phase(g, k, **lines)
         except ValueError as err:
             why = [r for (name, g_, p_), r in _REASONS.items() if (g_, p_) == (g, p) and name in str(err)]
             raise ValueError(f"{err}{' because ' + why[0] if why else ''}") from None

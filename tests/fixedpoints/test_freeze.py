@@ -31,7 +31,8 @@ def test_halted_networks_freeze_at_k155(key):
     # at N = 200 a freezable network keeps ρ(0) ≈ 0.8–1 (measured); 0.5 is far above the memory threshold 3/√N
     assert np.all(np.asarray(a.rho0) > 0.5)
     assert a.fractions["freezable"] >= 0.5
-    assert np.all(np.abs(np.asarray(a.rho)) <= 1 + 1e-9)  # ρ(t) is a normalised overlap
+    # ρ normalises by time-averaged D(0), C(0), so it may exceed 1 slightly at single times (measured ≤ 1.01)
+    assert np.all(np.abs(np.asarray(a.rho)) <= 1.1)
     # r = g√⟨φ′²⟩ at a stable fixed point of −1 + W diag φ′ lies below 1 (finite-N outliers aside)
     assert np.all(np.asarray(a.r)[np.asarray(a.settled)] < 1.1)
 

@@ -53,9 +53,19 @@ def test_label_needs_its_boundary():
     ],
 )
 def test_theory_labels_at_figure_markers(g, k, expected):
-    out = phases.TheoryPoint(dmft=False, count=False)({"g": g, "k": k}, seed=0)
+    out = phases.TheoryPoint(dmft=False, count=False, quick_lines=True)({"g": g, "k": k}, seed=0)
     assert out["phase"] == expected, (out, phases.PHASE_NAMES[expected])
     assert out["status"] == "ok"
+
+
+def test_labels_at_g_above_1_without_the_freezable_lines():
+    """The quick preset skips the two-replica lines: the k = 0 and k < 0 markers keep their phases (i), (iii);
+    k > 0 becomes phase 9 (Hebbian chaos, freezability not computed) instead of a guess."""
+    point = phases.TheoryPoint(dmft=False, count=False, freeze_lines=False)
+    labels = [point({"g": 2.25, "k": k}, seed=0) for k in (0.0, -0.9, 1.55)]
+    assert [o["phase"] for o in labels] == [1, 3, 9]
+    assert all(o["status"] == "ok" and math.isnan(o["k_freezable"]) for o in labels)
+    assert labels[2]["fixed_points"] == int(1.55 >= labels[2]["k_onset"])
 
 
 def test_exact_ends_of_the_first_order_line():
