@@ -291,7 +291,10 @@ def find_fixed_points(
     init_index = np.full(X0.shape[0], -1, dtype=np.int64)
     init_index[conv] = idx
     R = jnp.asarray(reps).reshape(-1, N)
-    res = jax.vmap(lambda y: jnp.linalg.norm(residual_function(net, J, y, plastic=plastic, A=A_)))(R)
+    # ‖F(−x)‖ = ‖F(x)‖ (φ odd, A* even), so each pair's residual is that of its first solve; numpy, not eager
+    # JAX ops, because n_fp changes from call to call and every new shape would cost a compilation
+    first = np.array([np.flatnonzero(init_index == j)[0] for j in range(R.shape[0])], dtype=np.int64)
+    res = jnp.asarray(np.asarray(r)[first]) if first.size else jnp.zeros(0)
     n_fp = R.shape[0]
     M = 2 * N if plastic else N
     eigs = np.full((n_fp, M), np.nan + 0j)
@@ -301,7 +304,11 @@ def find_fixed_points(
     return FixedPoints(
         x=R,
         residual=res,
-        C0=jnp.mean(net.phi(R) ** 2, axis=-1),
+        C0=jnp.asarray(
+            np.mean(np.tanh(np.asarray(R)) ** 2, axis=-1)
+            if net.phi == ns.tanh
+            else np.mean(np.asarray(net.phi(R)) ** 2, axis=-1)
+        ),
         stable=jnp.asarray(classify & (max_real < -stability_tol)),
         max_real=jnp.asarray(max_real),
         eigenvalues=jnp.asarray(eigs),

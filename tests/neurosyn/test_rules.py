@@ -55,6 +55,14 @@ def test_expression_equal_to_hebbian_gives_identical_trajectories(key):
     np.testing.assert_allclose(As, Ah, rtol=1e-12, atol=1e-14)
 
 
+def test_anti_hebbian_is_hebbian_with_k_flipped(key):
+    J, x, A = _state(key, 30)
+    xa, Aa = _run(ns.Network(N=30, g=2.0, k=1.5, p=2.5, rule=ns.AntiHebbian()), J, x, A, 20)
+    xh, Ah = _run(ns.Network(N=30, g=2.0, k=-1.5, p=2.5), J, x, A, 20)
+    np.testing.assert_allclose(xa, xh, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(Aa, Ah, rtol=1e-12, atol=1e-15)
+
+
 def test_expression_values_and_sympy_input():
     import sympy
 
