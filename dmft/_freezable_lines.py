@@ -222,16 +222,17 @@ def quick_settings() -> BoundarySettings:
     """Cheap settings for a "quick" phase diagram.
 
     k grid step 0.3 on [0.45, 2.85], no bisection (linear interpolation of λ − 1 and of r − 1 between grid
-        points),
-    64 A paths × 32 halting times, DMFT with 256 samples. Accuracy: the lines are located to about ±0.1 in k
-    (the grid step sets the error of the interpolation; Monte Carlo noise adds ≈ ±0.02).
+    points), 128 A paths × 32 halting times, DMFT with 256 samples. Accuracy: NOT yet validated. With 64 paths
+    (the first version) one run at g = 2.25 gave k_semifreezable = 0.47 and k_freezable = 1.23, against ≈ 0.87
+    and ≈ 1.45 from the default settings at the bracketing points: λ has ≈ 2–3 % Monte Carlo error and
+    dλ/dk ≈ 0.3, so the semifreezable line can be off by several tenths of k. Treat quick lines as sketches.
     """
     from ._stationary import Stationary
 
     return BoundarySettings(
         k_grid=tuple(np.round(np.arange(0.45, 2.86, 0.3), 6)),
         n_refine=0,
-        method=TwoReplica(n_samples=64, n_shifts=32, n_paths_B=4, alpha=1.0, rtol=1e-5),
+        method=TwoReplica(n_samples=128, n_shifts=32, n_paths_B=4, alpha=1.0, rtol=1e-5),
         dmft_method=Stationary(dt=0.1, n_samples=256, n_batches=8),
         max_steps=150,
     )
@@ -308,7 +309,7 @@ def freezable_boundaries(
 
     Args:
         g: one value or a sequence of g > 1. p: synaptic time constant. key: JAX key (one per g via fold_in).
-        settings: `BoundarySettings`; ``quick=True`` uses `quick_settings()` (≈ ±0.1 in k).
+        settings: `BoundarySettings`; ``quick=True`` uses `quick_settings()` (a sketch, see its docstring).
         progress: tqdm bar on stderr.
     Returns:
         `Boundaries` (NaN where a line lies outside the k grid).

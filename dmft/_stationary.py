@@ -209,10 +209,10 @@ def _evaluate(C, w, g, key, static, q=0.0):
     """
     n, n_lag, M, n_batches, phi, block, stride, dt, memory = static
     S = circulant_spectrum(g**2 * (C - q), n)
-    key_eta, key_q = jr.split(key)
-    eta = field_from_white(jr.normal(key_eta, (M, n), dtype=C.dtype), S)
+    eta = field_from_white(jr.normal(key, (M, n), dtype=C.dtype), S)
     # plateau q = lim C(τ) (rules breaking x → −x): a frozen Gaussian offset per site of variance g² q
-    eta = eta + g * jnp.sqrt(jnp.maximum(q, 0.0)) * jr.normal(key_q, (M, 1), dtype=C.dtype)
+    # (a separate stream, so that η is unchanged when q = 0)
+    eta = eta + g * jnp.sqrt(jnp.maximum(q, 0.0)) * jr.normal(jr.fold_in(key, 7), (M, 1), dtype=C.dtype)
     eta2 = jnp.concatenate([eta, eta, eta[:, :1]], axis=1)
     mem_phi = phi if memory is None else _PostTransfer(phi, memory)
     x = _integrate(eta2, w, eta[:, 0], dt, mem_phi, block)[:, n : 2 * n]

@@ -486,7 +486,7 @@ def _adam_loop(total, pp, *, n_steps, lr, lr_final):
     loss, g = jax.value_and_grad(total)(pp)
     ok = finite(loss, g)
     pp = pick(ok, pp, prev)
-    return pp, jnp.append(losses, jnp.where(ok, loss, last))[1:], optax.global_norm(g), n_back
+    return pp, jnp.append(losses, jnp.where(ok, loss, last))[1:], optax.tree.norm(g), n_back
 
 
 def _layer_data_loss(rule, train, layer, memory, checkpoint):
@@ -526,7 +526,7 @@ def _status(losses, rtol) -> Status:
 
 
 def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None, layer: PlasticLayer | None = None,
-             l1: float = 1e-3, n_steps: int = 800, lr: float = 1e-2, lr_final: float = 1e-3, memory: int = 10,
+             l1: float = 1e-3, n_steps: int = 1500, lr: float = 1e-2, lr_final: float = 1e-3, memory: int = 10,
              checkpoint: bool = True, true_rule: TaylorRule | None = None,
              rtol: float = 1e-2, throw: bool = True) -> RuleFit:
     """Fit the parameters of ``rule`` to recorded trajectories by gradient descent through the simulation.

@@ -168,7 +168,9 @@ def boundaries_cmd(
         str, typer.Option(help="g values: 'start:stop:count', 'a,b,c' or one number (each > 1)")
     ] = "1.25:3:8",
     p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
-    quick: Annotated[bool, typer.Option(help="cheap settings (≈ ±0.1 in k)")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="cheap settings (unvalidated sketch, see dmft.quick_settings)")
+    ] = False,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
