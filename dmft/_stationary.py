@@ -32,7 +32,7 @@ from neurosyn import (
 )
 
 from ._fields import circulant_spectrum, field_from_white
-from ._memory import MemoryTerm, rule_memory
+from ._memory import HebbianKernel, MemoryTerm, rule_memory
 from ._scs import solve_scs
 from ._single_site import _integrate
 
@@ -473,7 +473,8 @@ def solve_dmft(
     if C[0] > 0:
         f, S = spectrum(C, lags)
         tau_star = float(ns.tau_star(jnp.asarray(C), lags_j))
-        pr_A = float(ns.pr_A_theory(jnp.asarray(C), lags_j, p))
+        # PR_A = p/T (Eq. 23) holds for the Hebbian kernel only; other rules' A is not Σ e^{−s/p} φφᵀ
+        pr_A = float(ns.pr_A_theory(jnp.asarray(C), lags_j, p)) if type(memory) is HebbianKernel else math.nan
     else:
         f, S = np.zeros(1), np.full(1, np.nan)
         tau_star = pr_A = math.nan

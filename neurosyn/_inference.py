@@ -5,7 +5,8 @@ Forward models:
     * `ChoiceReadout` on top of a tanh layer: P(accept_t) = sigmoid(Σ_i c_i y_it) with fixed c_i
     * `RecurrentModel`: ẋ = −x + (J + A) φ(x),  p Ȧ_ij = −A_ij + (k/N) f(φ_i, φ_j, N·A_ij)   (RK4)
 
-The fit runs Adam (optax) on a loss through the whole trajectory (`lax.scan`, each step under `jax.checkpoint`,
+The fit runs Adam (optax) on a loss through the whole trajectory (`lax.scan`, each step under
+`jax.checkpoint`,
 so memory grows with the carry, not with the intermediates). References: Mehta et al., NeurIPS 2024 (rule
 inference); Clark & Abbott, PRX 14, 021001 (2024) (the recurrent network).
 """
@@ -22,7 +23,7 @@ import jax.random as jr
 import numpy as np
 import optax
 from jax import lax
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, Bool, Float
 
 from ._errors import ConvergenceError, check_choice, check_int, check_nonnegative, check_positive
 from ._integrators import rk_step
@@ -33,12 +34,13 @@ from ._status import Status
 _SIGMAS: dict[str, Callable] = {"linear": lambda u: u, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # metrics
 
 
 def r2_score(pred, true, mask=None) -> Array:
-    """Coefficient of determination R² = 1 − Σ(pred − true)² / Σ(true − mean(true))² over all (masked) entries."""
+    """Coefficient of determination R² = 1 − Σ(pred − true)² / Σ(true − mean(true))² over all
+    (masked) entries."""
     pred, true = jnp.asarray(pred), jnp.asarray(true)
     w = jnp.ones(true.shape) if mask is None else jnp.broadcast_to(mask, true.shape).astype(true.dtype)
     n = jnp.sum(w)
@@ -46,7 +48,7 @@ def r2_score(pred, true, mask=None) -> Array:
     return 1.0 - jnp.sum(w * (pred - true) ** 2) / jnp.sum(w * (true - mean) ** 2)
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # data containers
 
 
@@ -97,8 +99,10 @@ class LayerData(eqx.Module):
             observed = np.ones(N_out, bool)
         observed = np.asarray(observed)
         if observed.shape != (N_out,) or observed.dtype != bool or not observed.any():
-            raise ValueError(f"observed must be a bool mask of shape ({N_out},) with at least one True, got "
-                             f"shape {observed.shape}, dtype {observed.dtype}")
+            raise ValueError(
+                f"observed must be a bool mask of shape ({N_out},) with at least one True, got "
+                f"shape {observed.shape}, dtype {observed.dtype}"
+            )
         self.X, self.Y, self.W0, self.observed = X, Y, W0, jnp.asarray(observed)
         self.Y_clean = None if Y_clean is None else _arr("Y_clean", Y_clean, 3, "clean outputs")
         if self.Y_clean is not None:
@@ -115,12 +119,22 @@ class LayerData(eqx.Module):
         """The first ``n_train`` trajectories and the rest (for held-out evaluation)."""
         check_int("n_train", n_train, "training trajectories", minimum=1)
         if n_train >= self.n_traj:
-            raise ValueError(f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}")
+            raise ValueError(
+                f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}"
+            )
         take = lambda a, s: None if a is None else a[s]
         parts = []
         for s in (slice(0, n_train), slice(n_train, None)):
-            parts.append(LayerData(take(self.X, s), take(self.Y, s), take(self.W0, s), np.asarray(self.observed),
-                                   take(self.Y_clean, s), take(self.W, s)))
+            parts.append(
+                LayerData(
+                    take(self.X, s),
+                    take(self.Y, s),
+                    take(self.W0, s),
+                    np.asarray(self.observed),
+                    take(self.Y_clean, s),
+                    take(self.W, s),
+                )
+            )
         return parts[0], parts[1]
 
 
@@ -167,14 +181,19 @@ class ChoiceData(eqx.Module):
     def split(self, n_train: int) -> tuple[ChoiceData, ChoiceData]:
         check_int("n_train", n_train, "training trajectories", minimum=1)
         if n_train >= self.n_traj:
-            raise ValueError(f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}")
+            raise ValueError(
+                f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}"
+            )
         take = lambda a, s: None if a is None else a[s]
-        return tuple(ChoiceData(self.X[s], self.choice[s], self.R[s], self.W0[s], take(self.W, s), take(self.P, s))
-                     for s in (slice(0, n_train), slice(n_train, None)))
+        return tuple(
+            ChoiceData(self.X[s], self.choice[s], self.R[s], self.W0[s], take(self.W, s), take(self.P, s))
+            for s in (slice(0, n_train), slice(n_train, None))
+        )
 
 
 def reward_signal(choice, R, memory: int = 10):
-    """r_t = R_t − mean of the rewards of the last ``memory`` accepted trials before t (0 if none). [..., T]."""
+    """r_t = R_t − mean of the rewards of the last ``memory`` accepted trials before t (0 if none).
+    [..., T]."""
 
     def one(ch, rew):
         def step(buf_cnt, inp):
@@ -193,7 +212,7 @@ def reward_signal(choice, R, memory: int = 10):
     return flat.reshape(R.shape)
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # forward models
 
 
@@ -214,10 +233,13 @@ class PlasticLayer(eqx.Module):
             check_positive("eta", self.eta, "learning rate")
 
     def simulate(self, rule: PlasticityRule, W0, X, r=None, gate=None, rows=None, *, checkpoint: bool = True):
-        """Run one trajectory. Returns (Y [T, N_out], W [T, N_out, N_in]) with W[t] the weights used at trial t.
+        """Run one trajectory. Returns (Y [T, N_out], W [T, N_out, N_in]) with W[t] the weights
+        used at trial t.
 
-        ``r`` [T] is the reward signal, ``gate`` [T] switches plasticity per trial, ``rows`` [N_out] per output
-        (rows are independent in a feedforward layer, so freezing unrecorded ones leaves the recorded ones exact
+        ``r`` [T] is the reward signal, ``gate`` [T] switches plasticity per trial, ``rows``
+        [N_out] per output
+        (rows are independent in a feedforward layer, so freezing unrecorded ones leaves the
+        recorded ones exact
         and keeps a rule that diverges on them from poisoning the loss)."""
         sigma = _SIGMAS[self.sigma]
         T, N_in = X.shape
@@ -287,9 +309,20 @@ class RecurrentModel(eqx.Module):
         A = A + dt / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
         return x, A
 
-    def simulate(self, J, x0, A0, n_steps: int, *, x_data=None, observed=None, window: int | None = None,
-                 checkpoint: bool = True):
-        """x at steps 0..n_steps [n_steps+1, N]. With ``x_data`` [n_steps+1, n_obs] and ``window``, the observed
+    def simulate(
+        self,
+        J,
+        x0,
+        A0,
+        n_steps: int,
+        *,
+        x_data=None,
+        observed=None,
+        window: int | None = None,
+        checkpoint: bool = True,
+    ):
+        """x at steps 0..n_steps [n_steps+1, N]. With ``x_data`` [n_steps+1, n_obs] and ``window``,
+        the observed
         neurons are reset to the data every ``window`` steps (teacher forcing / multiple shooting)."""
         forcing = x_data is not None and window is not None
 
@@ -306,15 +339,26 @@ class RecurrentModel(eqx.Module):
         return jnp.concatenate([x0[None], xs], axis=0)
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # synthetic data
 
 
-def synthetic_oja(*, key, n_traj: int = 8, T: int = 200, N_in: int = 50, N_out: int = 5, noise: float = 0.0,
-                  fraction: float = 1.0, n_dominant: int = 3, rule: PlasticityRule | None = None) -> LayerData:
+def synthetic_oja(
+    *,
+    key,
+    n_traj: int = 8,
+    T: int = 200,
+    N_in: int = 50,
+    N_out: int = 5,
+    noise: float = 0.0,
+    fraction: float = 1.0,
+    n_dominant: int = 3,
+    rule: PlasticityRule | None = None,
+) -> LayerData:
     """Linear layer y = W x with weights learning under Oja's rule (or ``rule``), anisotropic inputs.
 
-    Inputs x ~ N(0, C) with C = I/4 + Σ_{m<n_dominant} s_m e_m e_mᵀ (s = 4, 3, 2, ... ; random orthonormal e_m),
+    Inputs x ~ N(0, C) with C = I/4 + Σ_{m<n_dominant} s_m e_m e_mᵀ (s = 4, 3, 2, ... ; random
+    orthonormal e_m),
     W0_ij ~ N(0, 1/N_in). ``noise`` adds N(0, (noise·std(y))²) to the recorded outputs; ``fraction`` of the
     outputs (rounded, at least one) are recorded.
     """
@@ -322,7 +366,9 @@ def synthetic_oja(*, key, n_traj: int = 8, T: int = 200, N_in: int = 50, N_out: 
     T = check_int("T", T, "trials per trajectory")
     check_nonnegative("noise", noise, "measurement noise, in units of std(y)")
     if not 0 < fraction <= 1:
-        raise ValueError(f"fraction (recorded fraction of outputs) must be in (0, 1], got fraction={fraction!r}")
+        raise ValueError(
+            f"fraction (recorded fraction of outputs) must be in (0, 1], got fraction={fraction!r}"
+        )
     rule = TaylorRule.oja() if rule is None else rule
     kq, kx, kw, kn, ko = jr.split(key, 5)
     Q, _ = jnp.linalg.qr(jr.normal(kq, (N_in, N_in)))
@@ -344,12 +390,21 @@ def reward_rule() -> TaylorRule:
     return TaylorRule.from_dict({"pre*r": 1.0}, reward=True)
 
 
-def synthetic_reward(*, key, n_traj: int = 25, blocks=((0.2, 0.8), (0.9, 0.1), (0.2, 0.8)), trials_per_block: int = 80,
-                     n_hidden: int = 10, memory: int = 10, rule: PlasticityRule | None = None,
-                     w0_scale: float = 0.1) -> ChoiceData:
+def synthetic_reward(
+    *,
+    key,
+    n_traj: int = 25,
+    blocks=((0.2, 0.8), (0.9, 0.1), (0.2, 0.8)),
+    trials_per_block: int = 80,
+    n_hidden: int = 10,
+    memory: int = 10,
+    rule: PlasticityRule | None = None,
+    w0_scale: float = 0.1,
+) -> ChoiceData:
     """Simulated probabilistic reward learning (one odour presentation per trial).
 
-    Network [2, n_hidden, 1]: x = 0.75·onehot(odour) + N(0, 0.015²), y = tanh(W x), P(accept) = sigmoid(0.5 Σ y).
+    Network [2, n_hidden, 1]: x = 0.75·onehot(odour) + N(0, 0.015²), y = tanh(W x), P(accept) =
+    sigmoid(0.5 Σ y).
     Rewards are baited: each odour's reward, once sampled (probability given by the block), stays until
     collected. On accepted trials W += η g(x, y, W, r), η = 1/2, r = R − mean of the last ``memory`` rewards.
     Simplification: a rejected presentation is a trial of its own (the paper's trial ends at acceptance).
@@ -358,7 +413,7 @@ def synthetic_reward(*, key, n_traj: int = 25, blocks=((0.2, 0.8), (0.9, 0.1), (
     rule = reward_rule() if rule is None else rule
     probs = jnp.repeat(jnp.asarray(blocks, dtype=float), trials_per_block, axis=0)  # [T, 2]
     T = probs.shape[0]
-    readout, layer = ChoiceReadout(), PlasticLayer("tanh")
+    readout = ChoiceReadout()
     eta = 0.5
 
     def one(k):
@@ -392,7 +447,7 @@ def synthetic_reward(*, key, n_traj: int = 25, blocks=((0.2, 0.8), (0.9, 0.1), (
     return ChoiceData(X, A, R, W0, W=W, P=P)
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # the fit
 
 
@@ -407,7 +462,8 @@ class RuleFit(eqx.Module):
         r2_activity_null: the same R² for the null model without plasticity (W ≡ W0), for scale.
         deviance_explained: for choice data, 1 − D_model / D_null on held-out choices (NaN otherwise).
         coef_error: RMS error of the Taylor coefficients against ``true_rule`` (NaN if not given).
-        status, residual (final gradient norm), n_iter, n_backtracked (steps that hit a non-finite loss and were
+        status, residual (final gradient norm), n_iter, n_backtracked (steps that hit a non-finite
+        loss and were
             halved back), wall_s.
     """
 
@@ -439,13 +495,16 @@ def _l1(rule) -> Array:
 
 
 def _layer_pass(layer, rule, data: LayerData, checkpoint, rows=None):
-    return jax.vmap(lambda w0, x: layer.simulate(rule, w0, x, rows=rows, checkpoint=checkpoint))(data.W0, data.X)
+    return jax.vmap(lambda w0, x: layer.simulate(rule, w0, x, rows=rows, checkpoint=checkpoint))(
+        data.W0, data.X
+    )
 
 
 def _choice_pass(layer, readout, rule, data: ChoiceData, memory, checkpoint):
     r = reward_signal(data.choice, data.R, memory)
     Y, W = jax.vmap(lambda w0, x, rr, ch: layer.simulate(rule, w0, x, rr, ch, checkpoint=checkpoint))(
-        data.W0, data.X, r, data.choice)
+        data.W0, data.X, r, data.choice
+    )
     return readout.logit(Y), W
 
 
@@ -457,7 +516,8 @@ def _adam_loop(total, pp, *, n_steps, lr, lr_final):
     """Adam with a cosine decay from lr to lr_final on ``total(pp)`` (call under jit).
 
     A step that lands where the loss or its gradient is non-finite (a rule whose weights blow up within the
-    trajectory) is backtracked: the parameters go halfway back to the last finite point. Returns the parameters,
+    trajectory) is backtracked: the parameters go halfway back to the last finite point. Returns
+    the parameters,
     the loss after each step, the final gradient norm and the number of backtracked steps."""
     schedule = optax.cosine_decay_schedule(lr, n_steps, alpha=lr_final / lr)
     opt = optax.adam(schedule)
@@ -478,7 +538,13 @@ def _adam_loop(total, pp, *, n_steps, lr, lr_final):
         stepped = optax.apply_updates(pp, updates)
         back = jax.tree_util.tree_map(lambda a, b: 0.5 * (a + b), prev, pp)
         loss = jnp.where(ok, loss, last)
-        carry = (pick(ok, stepped, back), pick(ok, pp, prev), pick(ok, new_state, state), loss, n_back + (~ok))
+        carry = (
+            pick(ok, stepped, back),
+            pick(ok, pp, prev),
+            pick(ok, new_state, state),
+            loss,
+            n_back + (~ok),
+        )
         return carry, loss
 
     init = (pp, pp, opt.init(pp), jnp.asarray(jnp.nan), jnp.array(0))
@@ -502,7 +568,8 @@ def _layer_data_loss(rule, train, layer, memory, checkpoint):
 
 @eqx.filter_jit
 def _fit_layer(params, static, train, l1, lr, lr_final, *, n_steps, layer, memory, checkpoint):
-    """Compiled once per (rule structure, data shapes, n_steps, layer): sweeps over data, noise, masks, l1 and lr
+    """Compiled once per (rule structure, data shapes, n_steps, layer): sweeps over data, noise,
+    masks, l1 and lr
     reuse it."""
 
     def total(pp):
@@ -520,20 +587,34 @@ def _status(losses, rtol) -> Status:
     losses = np.asarray(losses)
     if not np.all(np.isfinite(losses)):
         return Status.nonfinite
-    tail = losses[-max(2, len(losses) // 10):]
+    tail = losses[-max(2, len(losses) // 10) :]
     change = abs(tail[0] - tail[-1]) / max(abs(tail[-1]), 1e-300)
     return Status.success if change < rtol else Status.max_steps
 
 
-def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None, layer: PlasticLayer | None = None,
-             l1: float = 1e-3, n_steps: int = 1500, lr: float = 1e-2, lr_final: float = 1e-3, memory: int = 10,
-             checkpoint: bool = True, true_rule: TaylorRule | None = None,
-             rtol: float = 1e-2, throw: bool = True) -> RuleFit:
+def fit_rule(
+    train,
+    rule: PlasticityRule,
+    *,
+    test=None,
+    loss: str | None = None,
+    layer: PlasticLayer | None = None,
+    l1: float = 1e-3,
+    n_steps: int = 1500,
+    lr: float = 1e-2,
+    lr_final: float = 1e-3,
+    memory: int = 10,
+    checkpoint: bool = True,
+    true_rule: TaylorRule | None = None,
+    rtol: float = 1e-2,
+    throw: bool = True,
+) -> RuleFit:
     """Fit the parameters of ``rule`` to recorded trajectories by gradient descent through the simulation.
 
     Args:
         train: `LayerData` (activity) or `ChoiceData` (behaviour) used for the fit.
-        rule: initial rule (its inexact arrays are fitted), e.g. ``TaylorRule()`` (zeros) or ``MLPRule(key=...)``.
+        rule: initial rule (its inexact arrays are fitted), e.g. ``TaylorRule()`` (zeros) or
+        ``MLPRule(key=...)``.
         test: held-out data of the same type for R² (default: the training data).
         loss: "activity_mse" (normalised by the variance of the recorded outputs) or "choice_bce";
             inferred from the data type by default.
@@ -551,7 +632,8 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
         L(θ) = mean_{traj, t, observed i} (y_model − y_data)² / Var(y_data) + l1 Σ|θ|   (activity), or
         L(θ) = mean BCE(sigmoid(0.5 Σ_i y_model,i), choice) + l1 Σ|θ|                  (choices).
     Assumptions:
-        Initial weights W0 and inputs are known; the rule is shared by all synapses; for choices, plasticity acts
+        Initial weights W0 and inputs are known; the rule is shared by all synapses; for choices,
+        plasticity acts
         only on accepted trials and the reward signal is R − E[R].
     """
     t0 = time.perf_counter()
@@ -579,8 +661,18 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
     readout = ChoiceReadout()
     params, static = eqx.partition(rule, eqx.is_inexact_array)
     f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731  (traced: no recompile when they change)
-    pp, losses, gnorm, n_back = _fit_layer(params, static, train, f64(l1), f64(lr), f64(lr_final), n_steps=n_steps,
-                                           layer=layer, memory=memory, checkpoint=checkpoint)
+    pp, losses, gnorm, n_back = _fit_layer(
+        params,
+        static,
+        train,
+        f64(l1),
+        f64(lr),
+        f64(lr_final),
+        n_steps=n_steps,
+        layer=layer,
+        memory=memory,
+        checkpoint=checkpoint,
+    )
     fitted = eqx.combine(pp, static)
     status = _status(losses, rtol)
 
@@ -588,8 +680,11 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
     dev = nan
     if choices:
         logit, W = _eval_choice(layer, readout, fitted, test, memory, False)
-        logit0 = readout.logit(jax.vmap(lambda w0, x: jnp.tanh(x @ w0.T) if layer.sigma == "tanh"
-                                        else _SIGMAS[layer.sigma](x @ w0.T))(test.W0, test.X))
+        logit0 = readout.logit(
+            jax.vmap(
+                lambda w0, x: jnp.tanh(x @ w0.T) if layer.sigma == "tanh" else _SIGMAS[layer.sigma](x @ w0.T)
+            )(test.W0, test.X)
+        )
         dev = float(1.0 - _bce(logit, test.choice) / _bce(logit0, test.choice))
         truth_act = test.P
         act, act0 = jax.nn.sigmoid(logit), jax.nn.sigmoid(logit0)
@@ -607,21 +702,34 @@ def fit_rule(train, rule: PlasticityRule, *, test=None, loss: str | None = None,
     coef_err = nan
     if true_rule is not None and isinstance(fitted, TaylorRule):
         if true_rule.theta.shape != fitted.theta.shape:
-            raise ValueError(f"true_rule has {true_rule.theta.size} coefficients, the fitted rule "
-                             f"{fitted.theta.size}")
+            raise ValueError(
+                f"true_rule has {true_rule.theta.size} coefficients, the fitted rule {fitted.theta.size}"
+            )
         coef_err = float(jnp.sqrt(jnp.mean((fitted.theta - true_rule.theta) ** 2)))
-    result = RuleFit(rule=fitted, losses=losses, r2_weights=r2_w, r2_activity=r2_act, r2_activity_null=r2_null,
-                     deviance_explained=dev, coef_error=coef_err, status=status, residual=float(gnorm),
-                     n_iter=n_steps, n_backtracked=int(n_back), wall_s=time.perf_counter() - t0)
+    result = RuleFit(
+        rule=fitted,
+        losses=losses,
+        r2_weights=r2_w,
+        r2_activity=r2_act,
+        r2_activity_null=r2_null,
+        deviance_explained=dev,
+        coef_error=coef_err,
+        status=status,
+        residual=float(gnorm),
+        n_iter=n_steps,
+        n_backtracked=int(n_back),
+        wall_s=time.perf_counter() - t0,
+    )
     if throw and status != Status.success:
         raise ConvergenceError(
             f"fit_rule({loss}, n_steps={n_steps}, lr={lr}, l1={l1}): {Status[status]}; final loss "
             f"{float(losses[-1]):.4g}, gradient norm {float(gnorm):.3g}. Try more n_steps, a smaller lr, or "
-            f"throw=False to inspect the result.")
+            f"throw=False to inspect the result."
+        )
     return result
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # recurrent network: (k, p) and the rule from recordings of a subset of neurons
 
 
@@ -650,7 +758,9 @@ class RecurrentData(eqx.Module):
         N = J.shape[0]
         _same("J", J.shape, (N, N), "shape (square)")
         check_positive("dt", dt, "sampling step")
-        observed = tuple(range(N)) if observed is None else tuple(int(i) for i in np.asarray(observed).ravel())
+        observed = (
+            tuple(range(N)) if observed is None else tuple(int(i) for i in np.asarray(observed).ravel())
+        )
         if len(set(observed)) != len(observed) or not all(0 <= i < N for i in observed):
             raise ValueError(f"observed must be distinct neuron indices in [0, {N}), got {observed}")
         _same("x", x.shape[2], len(observed), "n_obs (last axis)")
@@ -671,19 +781,34 @@ class RecurrentData(eqx.Module):
         if n_train >= n:
             raise ValueError(f"n_train must be < n_traj = {n} to leave held-out data, got {n_train}")
         take = lambda a, s: None if a is None else a[s]
-        return tuple(RecurrentData(self.x[s], self.J, self.dt, self.observed, self.A0[s], take(self.x_true, s))
-                     for s in (slice(0, n_train), slice(n_train, None)))
+        return tuple(
+            RecurrentData(self.x[s], self.J, self.dt, self.observed, self.A0[s], take(self.x_true, s))
+            for s in (slice(0, n_train), slice(n_train, None))
+        )
 
 
-def synthetic_recurrent(*, key, N: int = 30, g: float = 1.5, k: float = 1.0, p: float = 2.5, T: float = 20.0,
-                        dt: float = 0.1, n_traj: int = 4, fraction: float = 1.0, noise: float = 0.0) -> RecurrentData:
+def synthetic_recurrent(
+    *,
+    key,
+    N: int = 30,
+    g: float = 1.5,
+    k: float = 1.0,
+    p: float = 2.5,
+    T: float = 20.0,
+    dt: float = 0.1,
+    n_traj: int = 4,
+    fraction: float = 1.0,
+    noise: float = 0.0,
+) -> RecurrentData:
     """Hebbian Clark–Abbott network simulated with `neurosyn.rk_step` (RK4), x0 ~ N(0, 1), A0 = 0.
 
     ``fraction`` of the neurons (at least 2) are recorded; ``noise`` adds N(0, noise²) to the recordings.
     """
     N = check_int("N", N, "number of neurons", minimum=2)
     if not 0 < fraction <= 1:
-        raise ValueError(f"fraction (recorded fraction of neurons) must be in (0, 1], got fraction={fraction!r}")
+        raise ValueError(
+            f"fraction (recorded fraction of neurons) must be in (0, 1], got fraction={fraction!r}"
+        )
     check_nonnegative("noise", noise, "measurement noise")
     net = Network(N=N, g=g, k=k, p=p)
     kJ, kx, kn, ko = jr.split(key, 4)
@@ -713,7 +838,8 @@ class RecurrentFit(eqx.Module):
         rule: the rule f (fitted if requested; None for the Hebbian rule of `Network`).
         x0_hidden: [n_traj, N − n_obs] fitted initial states of the unrecorded neurons (training data).
         losses: [n_steps] training loss; r2_activity: held-out R² of the recorded activity (free run from the
-            data's initial state with the unrecorded neurons' x0 fitted on the held-out data with k, p fixed is
+            data's initial state with the unrecorded neurons' x0 fitted on the held-out data with
+            k, p fixed is
             not attempted: held-out evaluation needs the full initial state, so it uses x_true when available
             and teacher forcing with the same window otherwise).
         status, residual (final gradient norm), n_iter, wall_s.
@@ -760,7 +886,9 @@ def _rec_predict(prm: _RecParams, data: RecurrentData, window, checkpoint):
 
     def one(xd, x0h, A0):
         x0 = jnp.zeros(data.N).at[obs].set(xd[0]).at[hidden].set(x0h)
-        xs = model.simulate(data.J, x0, A0, n_steps, x_data=xd, observed=obs, window=window, checkpoint=checkpoint)
+        xs = model.simulate(
+            data.J, x0, A0, n_steps, x_data=xd, observed=obs, window=window, checkpoint=checkpoint
+        )
         return xs[:, obs]
 
     return jax.vmap(one)(data.x, prm.x0_hidden, data.A0)
@@ -781,10 +909,23 @@ def _fit_rec(params, static, train, l1, lr, lr_final, *, n_steps, window, checkp
 _eval_rec = eqx.filter_jit(_rec_predict)
 
 
-def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0: float = 0.5, p0: float = 1.0,
-                  rule: PlasticityRule | None = None, fit_rule: bool = False, window: int | None = 20,
-                  n_steps: int = 300, lr: float = 0.05, lr_final: float = 1e-3, l1: float = 0.0,
-                  checkpoint: bool = True, rtol: float = 1e-2, throw: bool = True) -> RecurrentFit:
+def fit_recurrent(
+    train: RecurrentData,
+    *,
+    test: RecurrentData | None = None,
+    k0: float = 0.5,
+    p0: float = 1.0,
+    rule: PlasticityRule | None = None,
+    fit_rule: bool = False,
+    window: int | None = 20,
+    n_steps: int = 300,
+    lr: float = 0.05,
+    lr_final: float = 1e-3,
+    l1: float = 0.0,
+    checkpoint: bool = True,
+    rtol: float = 1e-2,
+    throw: bool = True,
+) -> RecurrentFit:
     """Fit k, p (and optionally the rule's θ, and the unrecorded neurons' x0) to recorded activity.
 
     Args:
@@ -800,7 +941,8 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
         L = mean_{traj, t, observed i} (x_model − x_data)² / Var(x_data) + l1 Σ|θ|.
     Assumptions:
         J and A(0) are known, the recordings are x (pre-activations) sampled at the model step dt, and the
-        unrecorded neurons' initial states are fitted per trajectory. Identifiability: k and p separate only on
+        unrecorded neurons' initial states are fitted per trajectory. Identifiability: k and p
+        separate only on
         trajectories longer than p (for t ≪ p only k/p enters A ≈ (k/p) ∫ φφᵀ/N); with few recorded neurons
         the unrecorded ones act as latent inputs and the error grows.
     """
@@ -812,10 +954,13 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
     if window is not None:
         window = check_int("window", window, "teacher-forcing window (steps)")
     if fit_rule and rule is None:
-        raise ValueError("fit_rule=True needs an initial rule, e.g. rule=TaylorRule() or rule=hebbian_taylor()")
+        raise ValueError(
+            "fit_rule=True needs an initial rule, e.g. rule=TaylorRule() or rule=hebbian_taylor()"
+        )
     n_hidden = train.N - len(train.observed)
-    prm = _RecParams(jnp.asarray(float(k0)), jnp.log(jnp.asarray(float(p0))), rule,
-                     jnp.zeros((train.x.shape[0], n_hidden)))
+    prm = _RecParams(
+        jnp.asarray(float(k0)), jnp.log(jnp.asarray(float(p0))), rule, jnp.zeros((train.x.shape[0], n_hidden))
+    )
 
     filt = jax.tree_util.tree_map(eqx.is_inexact_array, prm)
     if rule is not None:
@@ -825,8 +970,17 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
         filt = eqx.tree_at(lambda m: m.k, filt, False)
     params, static = eqx.partition(prm, filt)
     f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731
-    pp, losses, gnorm, n_back = _fit_rec(params, static, train, f64(l1), f64(lr), f64(lr_final), n_steps=n_steps,
-                                         window=window, checkpoint=checkpoint)
+    pp, losses, gnorm, n_back = _fit_rec(
+        params,
+        static,
+        train,
+        f64(l1),
+        f64(lr),
+        f64(lr_final),
+        n_steps=n_steps,
+        window=window,
+        checkpoint=checkpoint,
+    )
     fitted = eqx.combine(pp, static)
     status = _status(losses, rtol)
     r2 = float("nan")
@@ -839,12 +993,24 @@ def fit_recurrent(train: RecurrentData, *, test: RecurrentData | None = None, k0
         else:
             ev = eqx.tree_at(lambda m: m.x0_hidden, fitted, jnp.zeros((test.x.shape[0], n_hidden)))
             r2 = float(r2_score(_eval_rec(ev, test, window, False), test.x))
-    result = RecurrentFit(k=float(fitted.k), p=float(jnp.exp(fitted.log_p)), rule=fitted.rule,
-                          x0_hidden=fitted.x0_hidden, losses=losses, r2_activity=r2, status=status,
-                          residual=float(gnorm), n_iter=n_steps, n_backtracked=int(n_back), wall_s=time.perf_counter() - t0)
+    result = RecurrentFit(
+        k=float(fitted.k),
+        p=float(jnp.exp(fitted.log_p)),
+        rule=fitted.rule,
+        x0_hidden=fitted.x0_hidden,
+        losses=losses,
+        r2_activity=r2,
+        status=status,
+        residual=float(gnorm),
+        n_iter=n_steps,
+        n_backtracked=int(n_back),
+        wall_s=time.perf_counter() - t0,
+    )
     if throw and status != Status.success:
         raise ConvergenceError(
-            f"fit_recurrent(k0={k0}, p0={p0}, window={window}, n_steps={n_steps}): {Status[status]}; final loss "
+            f"fit_recurrent(k0={k0}, p0={p0}, window={window}, n_steps={n_steps}): {Status[status]}; "
+            f"final loss "
             f"{float(losses[-1]):.4g}, gradient norm {float(gnorm):.3g}. Try more n_steps, a smaller lr, a "
-            f"shorter window, or throw=False.")
+            f"shorter window, or throw=False."
+        )
     return result

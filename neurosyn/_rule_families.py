@@ -39,7 +39,8 @@ def taylor_exponents(reward: bool = False) -> tuple[tuple[int, ...], ...]:
 
 
 def taylor_names(reward: bool = False) -> tuple[str, ...]:
-    """Names of the 27 (or 81 with reward) Taylor coefficients, e.g. ``"pre*post"``, ``"post^2*w"``, ``"1"``."""
+    """Names of the 27 (or 81 with reward) Taylor coefficients, e.g. ``"pre*post"``,
+    ``"post^2*w"``, ``"1"``."""
     return tuple(_monomial_name(e) for e in taylor_exponents(reward))
 
 
@@ -55,7 +56,9 @@ class PlasticityRule(eqx.Module):
         if self.reward and r is None:
             raise ValueError("this rule has a reward input (reward=True): pass r, the reward signal R − E[R]")
         if not self.reward and r is not None:
-            raise ValueError("this rule has no reward input (reward=False) but r was passed; build it with reward=True")
+            raise ValueError(
+                "this rule has no reward input (reward=False) but r was passed; build it with reward=True"
+            )
 
 
 class TaylorRule(PlasticityRule):
@@ -74,17 +77,22 @@ class TaylorRule(PlasticityRule):
         n = 81 if reward else 27
         theta = jnp.zeros(n) if theta is None else jnp.asarray(theta, dtype=float)
         if theta.shape != (n,):
-            raise ValueError(f"theta must have shape ({n},) for reward={reward}, got theta.shape={theta.shape}")
+            raise ValueError(
+                f"theta must have shape ({n},) for reward={reward}, got theta.shape={theta.shape}"
+            )
         self.theta = theta
         self.reward = reward
 
     @classmethod
     def from_dict(cls, coefficients: dict, *, reward: bool = False) -> TaylorRule:
-        """Build from named coefficients, e.g. ``{"pre*post": 1.0, "post^2*w": -1.0}``; missing names are 0."""
+        """Build from named coefficients, e.g. ``{"pre*post": 1.0, "post^2*w": -1.0}``; missing
+        names are 0."""
         names = taylor_names(reward)
         unknown = sorted(set(coefficients) - set(names))
         if unknown:
-            raise ValueError(f"unknown Taylor coefficient names {unknown}; valid names look like 'pre*post', 'post^2*w'")
+            raise ValueError(
+                f"unknown Taylor coefficient names {unknown}; valid names look like 'pre*post', 'post^2*w'"
+            )
         return cls(jnp.array([float(coefficients.get(n, 0.0)) for n in names]), reward=reward)
 
     @classmethod
@@ -105,8 +113,10 @@ class TaylorRule(PlasticityRule):
         args = (pre, post, w) if r is None else (pre, post, w, r)
         args = [jnp.asarray(a, dtype=self.theta.dtype) for a in args]
         rank = max(a.ndim for a in args)
-        # contract θ one variable at a time (pre first): Σ_a pre^a (Σ_b post^b (Σ_c w^c θ_abc)) costs ~12 flops a
-        # synapse instead of 27 products; every operand is given the same batch rank (no implicit rank promotion)
+        # contract θ one variable at a time (pre first): Σ_a pre^a (Σ_b post^b (Σ_c w^c θ_abc))
+        # costs ~12 flops a
+        # synapse instead of 27 products; every operand is given the same batch rank (no implicit
+        # rank promotion)
         acc = self.theta.reshape((1,) * rank + (3,) * len(args))
         for i, a in enumerate(args):
             a = a.reshape((1,) * (rank - a.ndim) + a.shape)
@@ -130,7 +140,9 @@ class MLPRule(PlasticityRule):
     b2: Float[Array, ""]
     scale: float = eqx.field(static=True, default=1.0)
 
-    def __init__(self, *, key, hidden: int = 10, reward: bool = False, scale: float = 1.0, init_scale: float = 0.1):
+    def __init__(
+        self, *, key, hidden: int = 10, reward: bool = False, scale: float = 1.0, init_scale: float = 0.1
+    ):
         n_in = 4 if reward else 3
         k1, k2 = jr.split(key)
         self.W1 = jr.normal(k1, (hidden, n_in)) / jnp.sqrt(n_in)
@@ -145,5 +157,7 @@ class MLPRule(PlasticityRule):
         args = (pre, post, w) if r is None else (pre, post, w, r)
         args = jnp.broadcast_arrays(*(jnp.asarray(a) for a in args))
         z = jnp.stack(args, axis=-1)  # [..., n_in]
-        h = jax.nn.leaky_relu(jnp.einsum("...i,hi->...h", z, self.W1) + jnp.expand_dims(self.b1, range(z.ndim - 1)))
+        h = jax.nn.leaky_relu(
+            jnp.einsum("...i,hi->...h", z, self.W1) + jnp.expand_dims(self.b1, range(z.ndim - 1))
+        )
         return self.scale * jnp.tanh(jnp.einsum("...h,h->...", h, self.w2) + self.b2)

@@ -586,10 +586,10 @@ QUICK = True  # QUICK: ~{t05} kernel CPU time (measured); False: paper-scale set
 seed = 0
 p = 2.5
 if QUICK:
-    g_axis, k_axis = "0.8,1.6,2.4", "0,1,2"  # heat map (Fig. 5a)
-    N_map, networks, T_map, t_kick = (20, 40), 2, 150.0, 50.0  # Fig. 9: several N
+    g_axis, k_axis = "0.8,1.6,2.4", "0,1,2"  # heat map (Fig. 5a), steps of 0.8 and 1
+    N_map, networks, T_map, t_kick = (50, 100), 2, 200.0, 80.0  # Fig. 9: several N
     N_spec, m_spec, T_spec, g_spec, k_spec = 12, 24, 60.0, 2.0, (0.0, 2.0)  # Fig. 5b
-    N_k, m_k, T_k, g_k, k_k = 60, 8, 150.0, (2.0,), (-1.0, 0.0, 1.0, 2.0)  # Fig. 5c,d
+    N_k, m_k, T_k, g_k, k_k = 100, 8, 150.0, (2.0,), (-1.0, 0.0, 1.0, 2.0)  # Fig. 5c,d
 else:  # paper: grid ~0.1 over g in [0, 3.3], k in [-1, 3]; N = 4000, 200 networks, T = 850, kick at 250;
     # spectra N = 900, 1600 + 1600 exponents, T = 800; Fig. 9: N = 500, 1000, 2000, 4000
     g_axis, k_axis = "0:3.3:34", "-1:3:41"
@@ -858,7 +858,7 @@ if QUICK:
     N_settle, T_settle = 100, 300.0  # panel (b), g = 2, k = 2.25
     g_count, k_count = (0.2, 0.5, 2.0, 3.0), tuple(0.625 * i for i in range(9))  # panel (c)
     g_map, k_map = tuple(1.0 * i for i in range(5)), tuple(0.75 * i for i in range(5))  # panel (d)
-    N_fp, n_settle, T_fp = N_settle, 8, 30.0  # panel (e): size, initial states, relaxation time
+    N_fp, n_settle, T_fp = 60, 8, 30.0  # panel (e): size, initial states, relaxation time
     fp_points = ((2.0, 2.25), (0.5, 2.5))  # paper: (0.5, 1.9), where N = 60 finds no stable fixed point
     g_cnt, k_cnt = 2.0, 2.5  # finite-N counts (paper-scale: also g = 0.5, k = 1.9)
     N_values, n_init, n_networks = (6, 10, 14), 100, 2
@@ -971,9 +971,8 @@ marginal = {}
 for ax, (gi, k) in zip(axes, fp_points, strict=True):
     net = ns.Network(N=N_fp, g=gi, k=k, p=2.5)
     J = ns.sample_couplings(net, jr.fold_in(key, 199))
-    if (gi, k) == (2.0, 2.25):  # the run of panel (b) settled by itself: polish its end state
-        net, J = net_b, sim_b.J
-        fps = fixedpoints.find_fixed_points(net, J, sim_b.state.x[None])
+    if gi > 1:  # the joint dynamics settles by itself (panel b)
+        fps = fixedpoints.settle(net, key=jr.fold_in(key, 198), T=300.0, n_networks=n_settle, J=J).fixed_points
     else:  # from A(0) = 0 the network falls to x = 0 first: Newton from large random states instead
         x0 = fixedpoints.random_states(N_fp, n_settle, key=jr.fold_in(key, 198), scale=2.0)
         fps = fixedpoints.find_fixed_points(net, J, x0, relax=T_fp)
@@ -1133,8 +1132,8 @@ RUNTIMES = {
     "t02": "32 s",
     "t03": "48 s",
     "t04": "36 s",
-    "t05": "88 s",
-    "t06": "75 s",
+    "t05": "91 s",
+    "t06": "82 s",
     "t07": "52 s",
     "t08": "16 s",
 }

@@ -21,7 +21,7 @@ def _root() -> None:
     """neurosyn: DMFT, spectra, Lyapunov exponents, fixed points and phase diagrams of plastic networks."""
 
 
-_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram", "prune")
+_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram", "prune", "infer_rule")
 
 for _name in _SUBCOMMANDS:
     try:

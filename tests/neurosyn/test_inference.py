@@ -1,7 +1,9 @@
 """Plasticity-rule inference: rule families, forward models, gradients, and recovery of known rules.
 
-Oracles: naive numpy monomial sums and Oja loops (round-off), central finite differences for the gradient through
-the checkpointed scan, `neurosyn.rk_step` for the recurrent forward model, and ground-truth rules / (k, p) that
+Oracles: naive numpy monomial sums and Oja loops (round-off), central finite differences for the
+gradient through
+the checkpointed scan, `neurosyn.rk_step` for the recurrent forward model, and ground-truth rules /
+(k, p) that
 generated the synthetic data (tolerances stated at each assert, calibrated on two seeds with margin).
 """
 
@@ -80,7 +82,8 @@ def test_gradient_through_checkpointed_scan_matches_finite_differences(key):
 
     def loss(theta, checkpoint):
         Y, _ = jax.vmap(lambda w0, x: layer.simulate(ns.TaylorRule(theta), w0, x, checkpoint=checkpoint))(
-            data.W0, data.X)
+            data.W0, data.X
+        )
         return jnp.mean((Y - data.Y) ** 2)
 
     g = jax.grad(loss)(jnp.asarray(theta0), True)
@@ -110,7 +113,8 @@ def test_oja_recovered_from_clean_data(key):
     th = fit.theta
     # identifiable coefficients: the two Oja terms within 0.05 (seeds 0, 1 give |error| ≤ 0.006)
     assert abs(th["pre*post"] - 1) < 0.05 and abs(th["post^2*w"] + 1) < 0.05, th
-    # terms without w are identifiable and absent from the truth: |θ| < 0.05 (w, w² terms are weakly identifiable)
+    # terms without w are identifiable and absent from the truth: |θ| < 0.05 (w, w² terms are
+    # weakly identifiable)
     assert max(abs(v) for k, v in th.items() if "w" not in k and k != "pre*post") < 0.05
     # held-out R² of the weight changes and of the activity (the no-plasticity null scores ≈ 0.2)
     assert fit.r2_weights > 0.98 and fit.r2_activity > 0.98 and fit.r2_activity_null < 0.5
@@ -131,7 +135,8 @@ def test_oja_recovery_degrades_gracefully_with_noise_and_partial_recording():
 
 @pytest.mark.parametrize("fraction, tol", [(1.0, 0.01), (0.5, 0.05)])
 def test_recurrent_k_p_recovered(fraction, tol):
-    # Hebbian network N = 20, g = 1.5, k = 1, p = 2.5; 3 trajectories of T = 20 = 8p (k and p separate only for
+    # Hebbian network N = 20, g = 1.5, k = 1, p = 2.5; 3 trajectories of T = 20 = 8p (k and p
+    # separate only for
     # T ≳ p). Full recording: relative error < 1%; half the neurons recorded: < 5%.
     data = ns.synthetic_recurrent(key=jr.key(3), N=20, T=20.0, n_traj=4, fraction=fraction)
     train, test = data.split(3)
@@ -146,7 +151,8 @@ def test_reward_rule_recovered_from_choices():
     fit = ns.fit_rule(train, ns.TaylorRule(reward=True), test=test, l1=1e-2, n_steps=500, throw=False)
     th = fit.theta
     assert max(th, key=lambda k: abs(th[k])) == "pre*r"
-    # inputs are 0 or ≈ 0.75, so pre²·r ≈ 0.75·pre·r: only the sum θ_pre·r + 0.75 θ_pre²·r is identifiable (truth 1)
+    # inputs are 0 or ≈ 0.75, so pre²·r ≈ 0.75·pre·r: only the sum θ_pre·r + 0.75 θ_pre²·r is
+    # identifiable (truth 1)
     assert abs(th["pre*r"] + 0.75 * th["pre^2*r"] - 1) < 0.25, th
     assert fit.deviance_explained > 0.2 and fit.r2_weights > 0.9
 
@@ -194,3 +200,26 @@ def test_nonconverged_fit_raises_with_advice():
     data = ns.synthetic_oja(key=jr.key(1), n_traj=2, T=20, N_in=20, N_out=2)
     with pytest.raises(ns.ConvergenceError, match="n_steps"):
         ns.fit_rule(data, ns.TaylorRule(), n_steps=10, lr=1e-3)
+
+
+def test_cli_infer_rule_json_and_data_errors(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from phases.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["infer-rule", "--synthetic", "oja", "--json", "--n-traj", "2", "--n-test", "1", "--steps", "20"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert {"theta", "r2_weights", "r2_activity", "wall_s"} <= set(out) and len(out["theta"]) == 27
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, X=np.zeros((2, 5, 4)), Y=np.zeros((2, 5, 3)))
+    res = runner.invoke(app, ["infer-rule", "--data", str(bad)])
+    assert res.exit_code == 2 and "lacks arrays ['W0']" in res.output
+    np.savez(bad, X=np.zeros((2, 5, 4)), Y=np.zeros((2, 5, 3)), W0=np.zeros((2, 3, 5)))
+    res = runner.invoke(app, ["infer-rule", "--data", str(bad)])
+    assert res.exit_code == 2 and "W0 has shape" in res.output
