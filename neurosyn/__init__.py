@@ -22,6 +22,22 @@ from ._field import State as State  # noqa: E402
 from ._field import fixed_point_state as fixed_point_state  # noqa: E402
 from ._field import participation_ratio as participation_ratio  # noqa: E402
 from ._field import vector_field as vector_field  # noqa: E402
+from ._inference import ChoiceData as ChoiceData  # noqa: E402
+from ._inference import LayerData as LayerData  # noqa: E402
+from ._inference import PlasticLayer as PlasticLayer  # noqa: E402
+from ._inference import RecurrentData as RecurrentData  # noqa: E402
+from ._inference import RecurrentFit as RecurrentFit  # noqa: E402
+from ._inference import RecurrentModel as RecurrentModel  # noqa: E402
+from ._inference import RuleFit as RuleFit  # noqa: E402
+from ._inference import fit_recurrent as fit_recurrent  # noqa: E402
+from ._inference import fit_rule as fit_rule  # noqa: E402
+from ._inference import hebbian_taylor as hebbian_taylor  # noqa: E402
+from ._inference import r2_score as r2_score  # noqa: E402
+from ._inference import reward_rule as reward_rule  # noqa: E402
+from ._inference import reward_signal as reward_signal  # noqa: E402
+from ._inference import synthetic_oja as synthetic_oja  # noqa: E402
+from ._inference import synthetic_recurrent as synthetic_recurrent  # noqa: E402
+from ._inference import synthetic_reward as synthetic_reward  # noqa: E402
 from ._integrators import ORDER as ORDER  # noqa: E402
 from ._integrators import rk_step as rk_step  # noqa: E402
 from ._network import Network as Network  # noqa: E402
@@ -31,6 +47,10 @@ from ._observables import pr_A_theory as pr_A_theory  # noqa: E402
 from ._observables import tau_star as tau_star  # noqa: E402
 from ._provenance import provenance as provenance  # noqa: E402
 from ._provenance import provenance_attrs as provenance_attrs  # noqa: E402
+from ._rule_families import MLPRule as MLPRule  # noqa: E402
+from ._rule_families import PlasticityRule as PlasticityRule  # noqa: E402
+from ._rule_families import TaylorRule as TaylorRule  # noqa: E402
+from ._rule_families import taylor_names as taylor_names  # noqa: E402
 from ._rules import RULES as RULES  # noqa: E402
 from ._rules import STDP as STDP  # noqa: E402
 from ._rules import AntiHebbian as AntiHebbian  # noqa: E402
@@ -61,26 +81,6 @@ from ._symbolic import compile_formula as compile_formula  # noqa: E402
 from ._transfer import Tanh as Tanh  # noqa: E402
 from ._transfer import Transfer as Transfer  # noqa: E402
 from ._transfer import tanh as tanh  # noqa: E402
-from ._inference import ChoiceData as ChoiceData  # noqa: E402
-from ._inference import LayerData as LayerData  # noqa: E402
-from ._inference import PlasticLayer as PlasticLayer  # noqa: E402
-from ._inference import RecurrentData as RecurrentData  # noqa: E402
-from ._inference import RecurrentFit as RecurrentFit  # noqa: E402
-from ._inference import RecurrentModel as RecurrentModel  # noqa: E402
-from ._inference import RuleFit as RuleFit  # noqa: E402
-from ._inference import fit_recurrent as fit_recurrent  # noqa: E402
-from ._inference import fit_rule as fit_rule  # noqa: E402
-from ._inference import hebbian_taylor as hebbian_taylor  # noqa: E402
-from ._inference import r2_score as r2_score  # noqa: E402
-from ._inference import reward_rule as reward_rule  # noqa: E402
-from ._inference import reward_signal as reward_signal  # noqa: E402
-from ._inference import synthetic_oja as synthetic_oja  # noqa: E402
-from ._inference import synthetic_recurrent as synthetic_recurrent  # noqa: E402
-from ._inference import synthetic_reward as synthetic_reward  # noqa: E402
-from ._rule_families import MLPRule as MLPRule  # noqa: E402
-from ._rule_families import PlasticityRule as PlasticityRule  # noqa: E402
-from ._rule_families import TaylorRule as TaylorRule  # noqa: E402
-from ._rule_families import taylor_names as taylor_names  # noqa: E402
 
 try:
     __version__ = importlib.metadata.version("neurosyn")
@@ -98,5 +98,6 @@ __all__ = [
     "Presynaptic", "compile_formula", "get_rule", "parse_rule",
     "ChoiceData", "LayerData", "MLPRule", "PlasticLayer", "PlasticityRule", "RecurrentData", "RecurrentFit",
     "RecurrentModel", "RuleFit", "TaylorRule", "fit_recurrent", "fit_rule", "hebbian_taylor", "r2_score",
-    "reward_rule", "reward_signal", "synthetic_oja", "synthetic_recurrent", "synthetic_reward", "taylor_names",
+    "reward_rule", "reward_signal", "synthetic_oja", "synthetic_recurrent", "synthetic_reward",
+    "taylor_names",
 ]

@@ -21,7 +21,8 @@ def _root() -> None:
     """neurosyn: DMFT, spectra, Lyapunov exponents, fixed points and phase diagrams of plastic networks."""
 
 
-_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram", "prune", "infer_rule")
+_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram", "prune",
+                "infer_rule")
 
 for _name in _SUBCOMMANDS:
     try:

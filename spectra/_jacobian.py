@@ -90,8 +90,10 @@ def _reduced(net, J, x, A, plastic):
     Fx = jax.jacfwd(lambda x_: _F(net, J, x_, A))(x)
     B = _coupling_block(net, J, x, A)
     I = jnp.eye(N, dtype=x.dtype)
-    rate = plastic / net.p
-    return jnp.block([[Fx, B], [rate * net.k * I, -rate * I]])
+    # Ȧ = −λ A + μ k G(x): λ = μ = 1/p for decaying rules, λ = 0 and μ = 1 without decay
+    decay = plastic * net.rule.decay_rate(net.p)
+    drive = plastic * net.rule.drive_rate(net.p)
+    return jnp.block([[Fx, B], [drive * net.k * I, -decay * I]])
 
 
 def full_jacobian(
@@ -151,6 +153,13 @@ def reduced_jacobian(
         Clark & Abbott, PRX 14, 021001 (2024), Eq. 18 and footnote 58.
     """
     net, J, state = _prepare(net, J, state, plastic)
+    if jnp.ndim(net.p) != 0:
+        raise ValueError(
+            f"reduced_jacobian needs one synaptic time constant p (the reduction of Eq. 18 uses a common rate), "
+            f"got p with shape {jnp.shape(net.p)}; use full_jacobian for per-synapse p"
+        )
+    if net.rule.delay() > 0:
+        raise ValueError(f"reduced_jacobian does not cover delayed rules (delay d={net.rule.delay()})")
     return _reduced(net, J, state.x, state.A, jnp.asarray(plastic, jnp.float64))
 
 

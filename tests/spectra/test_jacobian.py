@@ -173,3 +173,24 @@ def test_float32_input_warns(key):
     with pytest.warns(ns.NeurosynWarning, match="float32"):
         M = spectra.reduced_jacobian(net, J.astype(jnp.float32), state)
     assert M.dtype == jnp.float64
+
+
+def test_reduced_jacobian_no_decay_rule(key):
+    # Without decay (Ȧ = k̃ G(x)) the relaxing synaptic block sits at 0, not −1/p: the 2N non-trivial eigenvalues
+    # of the full Jacobian must still equal the reduced Jacobian's, built from the rule's own rates.
+    N = 5
+    net = ns.Network(N=N, g=1.5, k=0.4, p=2.5, rule=ns.NoDecay())
+    kJ, kx, kA = jr.split(key, 3)
+    J = ns.sample_couplings(net, kJ)
+    state = ns.State(jr.normal(kx, (N,)), 0.1 * jr.normal(kA, (N, N)))
+    full = np.linalg.eigvals(np.asarray(spectra.full_jacobian(net, J, state)))
+    rest = np.delete(full, np.argsort(np.abs(full))[: N * N - N])
+    red = np.linalg.eigvals(np.asarray(spectra.reduced_jacobian(net, J, state)))
+    np.testing.assert_allclose(np.sort_complex(rest), np.sort_complex(red), atol=1e-8)
+
+
+def test_reduced_jacobian_rejects_per_synapse_p(key):
+    net = ns.Network(N=4, g=1.0, k=1.0, p=2.5 * np.ones((4, 4)))
+    state = ns.State(jnp.zeros(4), jnp.zeros((4, 4)))
+    with pytest.raises(ValueError, match="one synaptic time constant"):
+        spectra.reduced_jacobian(net, jnp.zeros((4, 4)), state)
