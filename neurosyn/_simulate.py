@@ -385,7 +385,8 @@ def deform(
     """Prepare a dynamic state at the target g by deformation (annealing) from a chaotic g_start > 1.
 
     One J0 realisation is kept and rescaled; g is lowered in steps of ``g_step``, running ``t_step`` at each
-    (model.md §1.5). Returns ``(state, J0)``, to be passed on as ``simulate(..., x0=state.x, A0=state.A, J0=J0)``.
+    (model.md §1.5). Returns ``(state, J0)``, to be passed on as
+    ``simulate(..., x0=state.x, A0=state.A, J0=J0)``.
     If the target g ≥ g_start, the state is simply the end of one run at the target.
     """
     check_positive("g_step", g_step, "deformation step in g")

@@ -21,17 +21,20 @@ def _root() -> None:
     """neurosyn: DMFT, spectra, Lyapunov exponents, fixed points and phase diagrams of plastic networks."""
 
 
-_SUBCOMMANDS = ("simulate", "dmft", "spectrum", "lyapunov", "fixedpoints", "freeze", "phase_diagram", "prune",
-                "infer_rule")
+_SUBCOMMANDS = (
+    "simulate",
+    "dmft",
+    "spectrum",
+    "lyapunov",
+    "fixedpoints",
+    "freeze",
+    "phase_diagram",
+    "prune",
+    "infer_rule",
+)
 
 for _name in _SUBCOMMANDS:
-    try:
-        _module = importlib.import_module(f"phases._cli_{_name}")
-    except ModuleNotFoundError as err:  # TODO(integration): make strict once every subcommand exists
-        if err.name != f"phases._cli_{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"phases._cli_{_name}").register(app)
 
 
 def main() -> None:
