@@ -155,7 +155,7 @@ def reduced_jacobian(
     net, J, state = _prepare(net, J, state, plastic)
     if jnp.ndim(net.p) != 0:
         raise ValueError(
-            "reduced_jacobian needs one synaptic time constant p (the reduction of Eq. 18 uses a common rate), "
+            "reduced_jacobian needs one synaptic time constant p (Eq. 18 reduces with a common rate), "
             f"got p with shape {jnp.shape(net.p)}; use full_jacobian for per-synapse p"
         )
     if net.rule.delay() > 0:

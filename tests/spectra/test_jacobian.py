@@ -177,7 +177,7 @@ def test_float32_input_warns(key):
 
 def test_reduced_jacobian_no_decay_rule(key):
     # Without decay (Ȧ = k̃ G(x)) the relaxing synaptic block sits at 0, not −1/p: the 2N non-trivial
-    # eigenvalues of the full Jacobian must still equal the reduced Jacobian's, built from the rule's own rates.
+    # eigenvalues of the full Jacobian must equal the reduced Jacobian's, built from the rule's own rates.
     N = 5
     net = ns.Network(N=N, g=1.5, k=0.4, p=2.5, rule=ns.NoDecay())
     kJ, kx, kA = jr.split(key, 3)
