@@ -46,6 +46,22 @@ def test_against_simulator_fast(k, key):
     assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(400)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: at k = 1 the noise-floor stop fires while the iterate still drifts along a slow "
+    "direction of the map; C(10) comes out 0.25 against 0.36 from simulations at N = 500 and 2000 (which agree "
+    "with each other and with a naive single-site check); with common random numbers the solver reaches 0.37",
+)
+def test_C_tau_against_simulator_at_k1(key):
+    # Same 2σ bound as above, on C(τ) at τ = 5 and 10 instead of C(0).
+    sol = dmft.solve_dmft(ns.Network(N=1, g=2.0, k=1.0, p=2.5), FAST, key=key)
+    sim = _sim(2.0, 1.0, 400, jr.fold_in(key, 1))
+    for tau in (5.0, 10.0):
+        c_sim = np.interp(tau, np.asarray(sim.lags), np.asarray(sim.C))
+        c_dmft = np.interp(tau, np.asarray(sol.lags), np.asarray(sol.C))
+        assert abs(c_sim - c_dmft) < 1.0 / math.sqrt(400), (tau, c_sim, c_dmft)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("k", [1.0, -1.0])
 def test_against_simulator_scaling(k, key):
