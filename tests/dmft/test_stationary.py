@@ -50,7 +50,7 @@ def test_against_simulator_fast(k, key):
     strict=True,
     reason="known bug: at k = 1 the noise-floor stop fires while the iterate still drifts along a slow "
     "direction of the map; C(10) comes out 0.25 against 0.36 from simulations at N = 500 and 2000 (which "
-    "agree with each other and with a naive single-site check); with common random numbers it reaches 0.37",
+    "agree with each other and with a naive single-site check); see the issue-3 note",
 )
 def test_C_tau_against_simulator_at_k1(key):
     # Same 2σ bound as above, on C(τ) at τ = 5 and 10 instead of C(0).
