@@ -653,8 +653,6 @@ def fit_rule(
     check_nonnegative("l1", l1, "L1 penalty weight")
     check_positive("lr", lr, "learning rate")
     check_positive("lr_final", lr_final, "final learning rate")
-    if choices and not rule.reward:
-        pass  # a rule without reward input is allowed (e.g. to test that reward is needed)
     if not choices and rule.reward:
         raise ValueError("activity data carry no reward signal: use a rule with reward=False")
     layer = PlasticLayer("tanh" if choices else "linear") if layer is None else layer
