@@ -31,6 +31,7 @@ _SUBCOMMANDS = (
     "phase_diagram",
     "prune",
     "infer_rule",
+    "balanced",
 )
 
 for _name in _SUBCOMMANDS:
