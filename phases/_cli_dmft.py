@@ -7,8 +7,25 @@ from typing import Annotated
 
 import typer
 
-from ._cli_simulate import RULE_HELP, rule_from_options
-from ._cliutil import emit, fail, fmt, out_path
+from ._cliutil import (
+    FPost,
+    FPre,
+    G,
+    Json,
+    K,
+    P,
+    Quiet,
+    RuleName,
+    RuleParam,
+    Seed,
+    emit,
+    failing_on,
+    fmt,
+    out_path,
+    rule_from_options,
+    summary,
+    write_netcdf,
+)
 
 dmft_app = typer.Typer(
     help="Stationary DMFT of the plastic network (Eqs. 6–8) and its transition lines.",
@@ -24,28 +41,22 @@ def register(app: typer.Typer) -> None:
 @dmft_app.callback(invoke_without_command=True)
 def dmft_cmd(
     ctx: typer.Context,
-    g: Annotated[float, typer.Option(help="coupling strength g")] = 2.0,
-    k: Annotated[float, typer.Option(help="plasticity strength k (>0 Hebbian, <0 anti-Hebbian)")] = 1.0,
-    p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
+    g: G = 2.0,
+    k: K = 1.0,
+    p: P = 2.5,
     dt: Annotated[float, typer.Option(help="single-site time step")] = 0.1,
     samples: Annotated[int, typer.Option(help="single sites per iteration")] = 1024,
     max_steps: Annotated[int, typer.Option(help="iteration budget")] = 60,
-    seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
+    seed: Seed = 0,
     out: Annotated[
         str | None, typer.Option(help="write C(τ), its error and S(f) to this NetCDF file")
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
-    rule: Annotated[str, typer.Option(help=RULE_HELP)] = "hebbian",
-    rule_param: Annotated[
-        list[str] | None, typer.Option(help="rule parameter key=value (repeatable)")
-    ] = None,
-    f_post: Annotated[
-        str | None, typer.Option(help="f_post formula in 'post' (makes an expression rule)")
-    ] = None,
-    f_pre: Annotated[
-        str | None, typer.Option(help="f_pre formula in 'pre' (makes an expression rule)")
-    ] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+    rule: RuleName = "hebbian",
+    rule_param: RuleParam = None,
+    f_post: FPost = None,
+    f_pre: FPre = None,
 ) -> None:
     """Solve the stationary DMFT and summarise C(0), Var x, τ*, PR_A, f_osc and convergence."""
     if ctx.invoked_subcommand is not None:
@@ -56,7 +67,7 @@ def dmft_cmd(
     import neurosyn as ns
 
     params = dict(g=g, k=k, p=p, dt=dt, samples=samples, max_steps=max_steps)
-    try:
+    with failing_on():
         plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
         params["rule"] = repr(plastic_rule)
         net = ns.Network(N=1, g=g, k=k, p=p, rule=plastic_rule)
@@ -64,8 +75,6 @@ def dmft_cmd(
         sol = dmft.solve_dmft(
             net, method, key=jr.key(seed), max_steps=max_steps, throw=False, progress=not quiet and not json_
         )
-    except ValueError as err:
-        fail(str(err))
     result = dict(
         params=params,
         seed=seed,
@@ -86,17 +95,17 @@ def dmft_cmd(
         path = out_path(out)
         save_dmft(sol, path, ns.provenance(params, seed=seed))
         result["out"] = str(path)
-    summary = (
-        f"neurosyn dmft  rule={params['rule']} g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}\n"
-        f"  C(0)    = {fmt(result['C0'])} ± {fmt(result['C0_err'], 2)}\n"
-        f"  Var x   = {fmt(result['var_x'])} ± {fmt(result['var_x_err'], 2)}\n"
-        f"  tau*    = {fmt(result['tau_star'])}\n  PR_A    = {fmt(result['pr_A'])}\n"
-        f"  f_osc   = {fmt(result['freq'])}\n"
-        f"  status  = {result['status']} after {result['n_iter']} iterations, "
-        f"residual {fmt(result['residual'], 2)}\n"
-        f"  wall    = {result['wall_s']:.2f} s" + (f"\n  wrote   {result['out']}" if out else "")
-    )
-    emit(result, as_json=json_, summary=summary)
+    rows = [
+        ("C(0)", f"{fmt(result['C0'])} ± {fmt(result['C0_err'], 2)}"),
+        ("Var x", f"{fmt(result['var_x'])} ± {fmt(result['var_x_err'], 2)}"),
+        ("tau*", fmt(result["tau_star"])),
+        ("PR_A", fmt(result["pr_A"])),
+        ("f_osc", fmt(result["freq"])),
+        ("status", f"{result['status']} after {int(sol.n_iter)} iterations, residual {fmt(sol.residual, 2)}"),
+    ]
+    title = f"neurosyn dmft  rule={params['rule']} g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}"
+    text = summary(title, rows, wall=result["wall_s"], wrote=[result["out"]] if out else [])
+    emit(result, as_json=json_, summary=text)
     if not sol.converged:
         raise typer.Exit(code=1)
 
@@ -105,8 +114,8 @@ def dmft_cmd(
 def kcrit_cmd(
     g: Annotated[float, typer.Option(help="coupling strength g in (0, 1)")] = 0.5,
     samples: Annotated[int, typer.Option(help="single sites per Stern solve")] = 256,
-    seed: Annotated[int, typer.Option(help="integer seed")] = 0,
-    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    seed: Seed = 0,
+    json_: Json = False,
 ) -> None:
     """First-order line k_crit(g) = min_s s / C(0; g, s) from the Stern self-coupled model."""
     import jax.random as jr
@@ -114,10 +123,8 @@ def kcrit_cmd(
     import dmft
 
     t0 = time.perf_counter()
-    try:
+    with failing_on():
         r = dmft.k_crit(g, key=jr.key(seed), method=dmft.Stationary(n_samples=samples, t_max_limit=400.0))
-    except ValueError as err:
-        fail(str(err))
     result = dict(
         g=g,
         k_crit=r.k_crit,
@@ -128,49 +135,17 @@ def kcrit_cmd(
         seed=seed,
         wall_s=time.perf_counter() - t0,
     )
-    emit(
-        result,
-        as_json=json_,
-        summary=(
-            f"neurosyn dmft kcrit  g={g} samples={samples} seed={seed}\n"
-            f"  k_crit  = {fmt(r.k_crit)} ± {fmt(r.y_err, 2)}  (minimiser s = {fmt(r.s)}, "
-            f"C(0) = {fmt(r.C0)})\n"
-            f"  wall    = {result['wall_s']:.2f} s"
-        ),
-    )
+    row = ("k_crit", f"{fmt(r.k_crit)} ± {fmt(r.y_err, 2)}  (minimiser s = {fmt(r.s)}, C(0) = {fmt(r.C0)})")
+    title = f"neurosyn dmft kcrit  g={g} samples={samples} seed={seed}"
+    emit(result, as_json=json_, summary=summary(title, [row], wall=result["wall_s"]))
 
 
 def save_dmft(sol, path, prov) -> None:
     """Write a `DMFTSolution` (C, C_err, S(f), scalars) to NetCDF with provenance attributes."""
     import numpy as np
-    import xarray as xr
 
-    import neurosyn as ns
-
-    ds = xr.Dataset(
-        {
-            "C": (("tau",), np.asarray(sol.C)),
-            "C_err": (("tau",), np.asarray(sol.C_err)),
-            "S": (("f",), np.asarray(sol.S)),
-            "history": (("iteration",), np.asarray(sol.history)),
-            **{
-                name: ((), np.asarray(getattr(sol, name)))
-                for name in (
-                    "var_x",
-                    "var_x_err",
-                    "C0",
-                    "tau_star",
-                    "pr_A",
-                    "freq",
-                    "residual",
-                    "noise",
-                    "n_iter",
-                )
-            },
-        },
-        coords={"tau": np.asarray(sol.lags), "f": np.asarray(sol.f)},
-        attrs=ns.provenance_attrs(prov),
-    )
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    tmp.replace(path)
+    scalars = ("var_x", "var_x_err", "C0", "tau_star", "pr_A", "freq", "residual", "noise", "n_iter")
+    data = {"C": (("tau",), np.asarray(sol.C)), "C_err": (("tau",), np.asarray(sol.C_err))}
+    data |= {"S": (("f",), np.asarray(sol.S)), "history": (("iteration",), np.asarray(sol.history))}
+    data |= {name: ((), np.asarray(getattr(sol, name))) for name in scalars}
+    write_netcdf(data, {"tau": np.asarray(sol.lags), "f": np.asarray(sol.f)}, path, prov)

@@ -8,7 +8,25 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import emit, fail, fmt
+from ._cliutil import (
+    FPost,
+    FPre,
+    G,
+    Json,
+    K,
+    P,
+    Quiet,
+    RuleName,
+    RuleParam,
+    Seed,
+    emit,
+    failing_on,
+    fmt,
+    require_rule,
+    rule_from_options,
+    rule_network,
+    summary,
+)
 
 
 class LyapunovMethod(StrEnum):
@@ -21,9 +39,9 @@ def register(app: typer.Typer) -> None:
 
 
 def lyapunov_cmd(
-    g: Annotated[float, typer.Option(help="coupling strength g (J_ij ~ N(0, g²/N))")] = 2.0,
-    k: Annotated[float, typer.Option(help="plasticity strength k (>0 Hebbian, <0 anti-Hebbian)")] = 1.0,
-    p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
+    g: G = 2.0,
+    k: K = 1.0,
+    p: P = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons")] = 300,
     m: Annotated[int, typer.Option("--m", help="number of top exponents (QR)")] = 64,
     T: Annotated[float, typer.Option("--T", help="measured time (after the transients)")] = 500.0,
@@ -44,67 +62,41 @@ def lyapunov_cmd(
     no_synapses: Annotated[
         bool, typer.Option(help="k = 0 network without synaptic state (dimension N)")
     ] = False,
-    seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
-    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    seed: Seed = 0,
+    json_: Json = False,
+    quiet: Quiet = False,
+    rule: RuleName = "hebbian",
+    rule_param: RuleParam = None,
+    f_post: FPost = None,
+    f_pre: FPre = None,
 ) -> None:
-    """Lyapunov exponents of the joint (N + N²)-dimensional network: λ_max ± err, spectrum ends, D_KY/N."""
+    """Lyapunov exponents of the joint (N + N²)-dimensional network: λ_max ± err, spectrum ends, D_KY/N.
+
+    Any rule without a delay works (the tangent map is the jvp of the RK step); per-synapse p
+    (``--rule heterogeneous``) is drawn from the seed. Delayed rules (stdp) are refused.
+    """
     import jax.random as jr
     import numpy as np
 
     import lyapunov as ly
     import neurosyn as ns
 
-    params = dict(
-        g=g,
-        k=k,
-        p=p,
-        N=N,
-        m=m,
-        T=T,
-        bottom=bottom,
-        method=method.value,
-        dt=dt,
-        t_transient=t_transient,
-        t_tangent=t_tangent,
-        reortho=reortho,
-        synapses=not no_synapses,
-    )
-    progress = not quiet and not json_
+    params = dict(g=g, k=k, p=p, N=N, m=m, T=T, bottom=bottom, method=method.value, dt=dt)
+    params |= dict(t_transient=t_transient, t_tangent=t_tangent, reortho=reortho, synapses=not no_synapses)
+    common = dict(T=T, dt=dt, synapses=not no_synapses, throw=False, progress=not quiet and not json_)
     t0 = time.perf_counter()
-    try:
-        net = ns.Network(N=N, g=g, k=k, p=p)
-        key = jr.key(seed)
+    with failing_on():
+        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
+        params["rule"] = repr(plastic_rule)
+        require_rule(plastic_rule, delay=False, what="the tangent dynamics")
+        net, key = rule_network(N, g, k, p, plastic_rule, jr.key(seed))
         if method is LyapunovMethod.qr:
-            res = ly.lyapunov_spectrum(
-                net,
-                key=key,
-                m=m,
-                T=T,
-                dt=dt,
-                t_transient=t_transient,
-                t_tangent=t_tangent,
-                reortho=reortho,
-                bottom=bottom,
-                synapses=not no_synapses,
-                throw=False,
-                progress=progress,
-            )
+            qr = dict(m=m, t_transient=t_transient, t_tangent=t_tangent, reortho=reortho, bottom=bottom)
+            res = ly.lyapunov_spectrum(net, key=key, **qr, **common)
         else:
             res = ly.lambda_max_perturbation(
-                net,
-                key=key,
-                T=T,
-                t_kick=t_transient,
-                t_align=t_tangent,
-                renormalise_every=reortho,
-                dt=dt,
-                synapses=not no_synapses,
-                throw=False,
-                progress=progress,
+                net, key=key, t_kick=t_transient, t_align=t_tangent, renormalise_every=reortho, **common
             )
-    except ValueError as err:
-        fail(str(err))
     wall = time.perf_counter() - t0
     status = str(res.status._value) if hasattr(res.status, "_value") else str(res.status)
     converged = bool(res.converged)
@@ -124,22 +116,21 @@ def lyapunov_cmd(
         ky_ok = res.d_ky_status == ns.Status.success
         result["d_ky"] = float(res.d_ky) if ky_ok else None
         result["d_ky_over_N"] = float(res.d_ky_over_N) if ky_ok else None
-    lines = [
-        f"neurosyn lyapunov  g={g} k={k} p={p} N={N} T={T} dt={dt} method={method.value} seed={seed}",
-        f"  lambda_max = {fmt(result['lambda_max'])} ± {fmt(result['lambda_max_err'], 2)}",
-    ]
+    title = (
+        f"neurosyn lyapunov  g={g} k={k} p={p} N={N} T={T} dt={dt} method={method.value} seed={seed} "
+        f"rule={params['rule']}"
+    )
+    rows = [("lambda_max", f"{fmt(result['lambda_max'])} ± {fmt(result['lambda_max_err'], 2)}")]
     if method is LyapunovMethod.qr:
         top = ", ".join(fmt(v, 3) for v in result["exponents"][:5])
-        lines.append(f"  top {m}      = [{top}{', …' if m > 5 else ''}]")
+        rows.append((f"top {m}", f"[{top}{', …' if m > 5 else ''}]"))
         if bottom:
             low = ", ".join(fmt(v, 3) for v in result["bottom_exponents"][-5:])
-            lines.append(f"  bottom {bottom}   = [{'…, ' if bottom > 5 else ''}{low}]")
-        lines.append(
-            f"  D_KY       = {fmt(result['d_ky'])}   D_KY/N = {fmt(result['d_ky_over_N'])}"
-            + ("" if result["d_ky"] is not None else f"  (cumulative sum still ≥ 0 after m={m}: raise --m)")
-        )
-    lines.append(f"  finite     = {converged}   wall = {wall:.2f} s")
-    emit(result, as_json=json_, summary="\n".join(lines))
+            rows.append((f"bottom {bottom}", f"[{'…, ' if bottom > 5 else ''}{low}]"))
+        hint = "" if result["d_ky"] is not None else f"  (cumulative sum still ≥ 0 after m={m}: raise --m)"
+        rows.append(("D_KY", f"{fmt(result['d_ky'])}   D_KY/N = {fmt(result['d_ky_over_N'])}{hint}"))
+    rows.append(("finite", str(converged)))
+    emit(result, as_json=json_, summary=summary(title, rows, wall=wall))
     if not converged:
         typer.echo(
             f"error: the run became non-finite ({status}); reduce --dt or check the parameters", err=True

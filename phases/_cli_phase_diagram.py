@@ -8,7 +8,21 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import emit, fail, fmt, out_path
+from ._cliutil import (
+    FPost,
+    FPre,
+    Json,
+    Quiet,
+    RuleName,
+    RuleParam,
+    emit,
+    fail,
+    fmt,
+    out_path,
+    require_rule,
+    rule_from_options,
+    rule_spec,
+)
 
 
 class Method(enum.StrEnum):
@@ -25,43 +39,15 @@ class Preset(enum.StrEnum):
 # Values used where an option is not given. "quick" is the README's first command: a coarse Fig. 1b in a
 # few minutes on a laptop CPU, without the two freezable lines (minutes per g column; --freeze-lines adds
 # them). "paper" is the grid of Fig. 5a (hours to days with simulation: use --scheduler).
+_COLUMNS = ("g", "k", "N", "networks", "T", "dmft", "freeze_lines", "quick_lines")
+_TABLE = {
+    None: ("0:3.3:34", "-1:3:41", 200, 4, 850.0, False, True, True),
+    "quick": ("0:3:13", "-1:2.5:15", 100, 2, 400.0, False, False, True),
+    "paper": ("0:3.3:34", "-1:3:41", 4000, 200, 850.0, True, True, False),
+}
 PRESETS = {
-    None: dict(
-        g="0:3.3:34",
-        k="-1:3:41",
-        N=200,
-        networks=4,
-        T=850.0,
-        out="phase_diagram.nc",
-        plot="phase_diagram.png",
-        dmft=False,
-        freeze_lines=True,
-        quick_lines=True,
-    ),
-    "quick": dict(
-        g="0:3:13",
-        k="-1:2.5:15",
-        N=100,
-        networks=2,
-        T=400.0,
-        out="phase_diagram.nc",
-        plot="phase_diagram.png",
-        dmft=False,
-        freeze_lines=False,
-        quick_lines=True,
-    ),
-    "paper": dict(
-        g="0:3.3:34",
-        k="-1:3:41",
-        N=4000,
-        networks=200,
-        T=850.0,
-        out="phase_diagram.nc",
-        plot="phase_diagram.png",
-        dmft=True,
-        freeze_lines=True,
-        quick_lines=False,
-    ),
+    name: dict(zip(_COLUMNS, row, strict=True), out="phase_diagram.nc", plot="phase_diagram.png")
+    for name, row in _TABLE.items()
 }
 
 
@@ -108,10 +94,18 @@ def phase_diagram_cmd(
     ] = None,
     seed: Annotated[int, typer.Option(help="global seed; per-point seeds are hashed from it and (g, k)")] = 0,
     chunk: Annotated[int | None, typer.Option(help="points per task and checkpoint [one g column]")] = None,
-    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+    rule: RuleName = "hebbian",
+    rule_param: RuleParam = None,
+    f_post: FPost = None,
+    f_pre: FPre = None,
 ) -> None:
-    """Compute the (g, k) phase diagram at fixed p (Fig. 1b theory, Fig. 5a simulation), data and figure."""
+    """Compute the (g, k) phase diagram at fixed p (Fig. 1b theory, Fig. 5a simulation), data and figure.
+
+    ``--rule`` other than hebbian needs ``--method simulation`` (the theory's labels and lines are derived
+    for the Hebbian rule) and a rule without a delay (λ_max is taken from the (x, A) tangent dynamics).
+    """
     import numpy as np
 
     import phases
@@ -132,6 +126,12 @@ def phase_diagram_cmd(
         import neurosyn as ns
 
         ns.check_positive("p", p, "synaptic time constant")
+        spec = rule_spec(rule, rule_param, f_post, f_pre)
+        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
+        if method is not Method.simulation:
+            what = f"the theory of --method {method.value} (phase labels, k_crit, freezable and onset lines)"
+            require_rule(plastic_rule, hebbian=True, what=what, hint=", or --method simulation")
+        require_rule(plastic_rule, delay=False, what="the λ_max perturbation run")
         grid = phases.Grid(g=g_spec, k=k_spec)
         if grid.axes["g"].min() < 0:
             raise ValueError(
@@ -142,18 +142,20 @@ def phase_diagram_cmd(
             ns.check_int("N", N_, "neurons per network", minimum=2)
             ns.check_int("networks", networks_, "networks per point", minimum=1)
             ns.check_positive("T", T_, "run length")
-            if T_ <= 250.0:
+            t_min = SimulationPoint.t_kick + SimulationPoint.t_align
+            if T_ <= t_min:
                 raise ValueError(
-                    f"T (run length) must be > 250 (the kick time), valid range (250, inf); got T={T_}"
+                    f"T (run length) must be > {t_min:g} (kick at {SimulationPoint.t_kick:g}, then "
+                    f"{SimulationPoint.t_align:g} of alignment), valid range ({t_min:g}, inf); got T={T_}"
                 )
-            simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_)
+            simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_, rule=spec)
         fn = {
             Method.theory: lambda: theory,
             Method.simulation: lambda: simulation,
             Method.both: lambda: BothPoint(theory, simulation),
         }[method]()
         path = out_path(out_)
-        params = dict(method=method.value, preset=preset.value if preset else None, p=p)
+        params = dict(method=method.value, preset=preset.value if preset else None, p=p, rule=spec)
         ds = phases.sweep(
             fn,
             grid,
@@ -182,6 +184,7 @@ def phase_diagram_cmd(
             method=method.value,
             preset=preset.value if preset else None,
             seed=seed,
+            rule=repr(plastic_rule),
             **({"N": N_, "networks": networks_, "T": T_} if method is not Method.theory else {"dmft": dmft_}),
         ),
         n_points=int(grid.size),
@@ -191,7 +194,8 @@ def phase_diagram_cmd(
         wall_s=wall,
     )
     lines = [
-        f"neurosyn phase-diagram  method={method.value} p={p} g={g_spec} k={k_spec} seed={seed}"
+        f"neurosyn phase-diagram  method={method.value} p={p} g={g_spec} k={k_spec} seed={seed} "
+        f"rule={plastic_rule!r}"
         + (f" N={N_} networks={networks_} T={T_}" if method is not Method.theory else f" dmft={dmft_}"),
         f"  points  = {grid.size}  ok={counts['ok']} not_converged={counts['not_converged']} "
         f"failed={counts['failed']} pending={counts['pending']}",

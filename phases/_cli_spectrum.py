@@ -7,7 +7,30 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import emit, fail, fmt, out_path
+from ._cliutil import (
+    FPost,
+    FPre,
+    G,
+    Json,
+    K,
+    P,
+    Quiet,
+    RuleName,
+    RuleParam,
+    Seed,
+    emit,
+    fail,
+    failing_on,
+    fmt,
+    out_path,
+    require_rule,
+    rule_from_options,
+    rule_network,
+    summary,
+)
+
+# the full (N + N²)-dimensional Jacobian (per-synapse p) is a dense eigensolve of that size
+FULL_N_MAX = 40
 
 
 def register(app: typer.Typer) -> None:
@@ -15,9 +38,9 @@ def register(app: typer.Typer) -> None:
 
 
 def spectrum_cmd(
-    g: Annotated[float, typer.Option(help="coupling strength g (J_ij ~ N(0, g²/N))")] = 2.0,
-    k: Annotated[float, typer.Option(help="plasticity strength k (>0 Hebbian, <0 anti-Hebbian)")] = 1.0,
-    p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
+    g: G = 2.0,
+    k: K = 1.0,
+    p: P = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons (2N x 2N dense eigensolve)")] = 400,
     T: Annotated[float, typer.Option("--T", help="run length")] = 200.0,
     dt: Annotated[float, typer.Option(help="integration step (RK4, float64)")] = 0.1,
@@ -27,17 +50,23 @@ def spectrum_cmd(
     sample_dt: Annotated[
         float, typer.Option(help="time between x snapshots (all N units) for the theory")
     ] = 1.0,
-    seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
+    seed: Seed = 0,
     n_grid: Annotated[int, typer.Option(help="grid points per side for the Eq. 21 support")] = 401,
     edge_c: Annotated[float, typer.Option(help="outlier tolerance c/sqrt(N) beyond the support edge")] = 3.0,
     plot: Annotated[str | None, typer.Option(help="write a Fig. 4-style plot to this image file")] = None,
-    json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+    rule: RuleName = "hebbian",
+    rule_param: RuleParam = None,
+    f_post: FPost = None,
+    f_pre: FPre = None,
 ) -> None:
     """Simulate, take the final state's reduced Jacobian M̃ (Eq. 18) and compare its spectrum with Eq. 21.
 
     The Eq. 21 average uses x of all N units at snapshots every ``sample_dt`` after burn-in, and C(0) is the
-    time mean of ⟨φ²⟩ over the same window.
+    time mean of ⟨φ²⟩ over the same window. Eq. 21 holds for the Hebbian rule; other rules get the spectrum
+    and the f_a check only. Per-synapse p (``--rule heterogeneous``) has no reduced Jacobian: the full
+    (N + N²)-dimensional one is used (N ≤ 40). Delayed rules (stdp) have no Jacobian on (x, A).
     """
     import jax.random as jr
     import numpy as np
@@ -48,15 +77,24 @@ def spectrum_cmd(
     params = dict(
         g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, sample_dt=sample_dt, n_grid=n_grid, edge_c=edge_c
     )
-    try:
+    with failing_on():
         ns.check_positive("sample_dt", sample_dt, "time between x snapshots")
-        net = ns.Network(N=N, g=g, k=k, p=p)
+        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
+        params["rule"] = repr(plastic_rule)
+        require_rule(plastic_rule, delay=False, what="the Jacobian spectrum")
+        full = isinstance(plastic_rule, ns.Heterogeneous)
+        if full and N > FULL_N_MAX:
+            raise ValueError(
+                f"--rule {plastic_rule!r} (per-synapse p) needs the full (N + N²)-dimensional Jacobian; "
+                f"--N must be <= {FULL_N_MAX}, got --N {N}"
+            )
+        net, key = rule_network(N, g, k, p, plastic_rule, jr.key(seed))
         t0 = time.perf_counter()
         record = ns.Record(dt=round(sample_dt / dt) * dt, units=tuple(range(N)), tau_max=0.0)
         sim = ns.simulate(
             net,
             T,
-            key=jr.key(seed),
+            key=key,
             dt=dt,
             method="rk4",
             dtype="float64",
@@ -66,26 +104,28 @@ def spectrum_cmd(
         )
         if not bool(sim.converged):
             fail(f"the simulation became non-finite at g={g}, k={k}, p={p}; reduce dt")
-        spec = spectra.jacobian_spectrum(net, sim.J, sim.state)
+        eigs, f_a, f_a_error = (_full_spectrum if full else _reduced_spectrum)(net, sim)
         x_samples = np.asarray(sim.x)[np.asarray(sim.t) > sim.t_burn]
-        theory = spectra.spectral_support(g, k, p, float(sim.C0), x_samples, n_grid=n_grid)
-        n_out = spectra.count_outliers(spec.eigenvalues, theory, N=N, c=edge_c)
+        theory = None
+        if plastic_rule == ns.hebbian:
+            theory = spectra.spectral_support(g, k, p, float(sim.C0), x_samples, n_grid=n_grid)
         wall = time.perf_counter() - t0
-    except ValueError as err:
-        fail(str(err))
+    n_out = spectra.count_outliers(eigs, theory, N=N, c=edge_c) if theory is not None else None
     result = dict(
         params=params,
         seed=seed,
-        max_real=float(spec.max_real),
+        jacobian="full" if full else "reduced",
+        n_eigenvalues=int(eigs.size),
+        max_real=float(np.max(eigs.real)),
         n_outliers=n_out,
-        topology=theory.topology,
-        theory_max_real=float(theory.max_real),
-        radius_k0=float(theory.radius_k0) if k == 0 else None,
+        topology=theory.topology if theory is not None else None,
+        theory_max_real=float(theory.max_real) if theory is not None else None,
+        radius_k0=float(theory.radius_k0) if theory is not None and k == 0 else None,
         C0=float(sim.C0),
         n_x_samples=int(x_samples.size),
-        f_a_error=float(spec.f_a_error),
+        f_a_error=f_a_error,
         edge_tolerance=spectra.edge_tolerance(N, edge_c),
-        grid_step=theory.step,
+        grid_step=theory.step if theory is not None else None,
         wall_s=wall,
     )
     if plot:
@@ -94,20 +134,57 @@ def spectrum_cmd(
         path = out_path(plot)
         fig = Figure(figsize=(5.5, 4.5), layout="constrained")
         ax = fig.subplots()
-        sc = spectra.plot_spectrum(ax, spec.eigenvalues, spec.f_a, theory.boundary, p)
+        boundary = theory.boundary if theory is not None else None
+        sc = spectra.plot_spectrum(ax, eigs, f_a, boundary, p, delta=not full)
         fig.colorbar(sc, ax=ax, label="f_a")
-        ax.set_title(f"g={g:g} k={k:g} p={p:g} N={N} ({theory.topology})", fontsize=9)
+        topology = theory.topology if theory is not None else "no Eq. 21 theory for this rule"
+        ax.set_title(f"g={g:g} k={k:g} p={p:g} N={N} rule={plastic_rule!r} ({topology})", fontsize=8)
         fig.savefig(path, dpi=120)
         result["plot"] = str(path)
-    r0 = f"   k=0 radius g*sqrt<phi'^2> = {fmt(theory.radius_k0)}" if k == 0 else ""
-    summary = (
-        f"neurosyn spectrum  g={g} k={k} p={p} N={N} T={T} dt={dt} seed={seed}\n"
-        f"  max Re lambda      = {fmt(result['max_real'])}   (final state, reduced Jacobian, 2N = {2 * N})\n"
-        f"  theory max Re      = {fmt(result['theory_max_real'])}   (Eq. 21, {x_samples.size} x samples, "
-        f"C(0) = {fmt(result['C0'])})\n"
-        f"  topology           = {theory.topology}{r0}\n"
-        f"  outliers           = {n_out}   (beyond {fmt(result['edge_tolerance'], 3)} = {edge_c:g}/sqrt(N))\n"
-        f"  f_a check          = {fmt(result['f_a_error'], 2)}   (eigenvectors vs Eq. 19)\n"
-        f"  wall               = {wall:.2f} s" + (f"\n  wrote   {result['plot']}" if plot else "")
-    )
-    emit(result, as_json=json_, summary=summary)
+    no_theory = "n/a (Eq. 21 is derived for the Hebbian rule)"
+    r0 = f"   k=0 radius g*sqrt<phi'^2> = {fmt(theory.radius_k0)}" if theory is not None and k == 0 else ""
+    rows = [
+        ("max Re lambda", f"{fmt(result['max_real'])}   (final state, {result['jacobian']} Jacobian, "
+         f"{eigs.size} eigenvalues)"),
+        ("theory max Re", no_theory if theory is None else f"{fmt(result['theory_max_real'])}   (Eq. 21, "
+         f"{x_samples.size} x samples, C(0) = {fmt(result['C0'])})"),
+        ("topology", no_theory if theory is None else f"{theory.topology}{r0}"),
+        ("outliers", no_theory if theory is None else f"{n_out}   (beyond "
+         f"{fmt(result['edge_tolerance'], 3)} = {edge_c:g}/sqrt(N))"),
+        ("f_a check", f"{fmt(f_a_error, 2)}   (eigenvectors vs Eq. 19)"),
+    ]  # fmt: skip
+    title = f"neurosyn spectrum  g={g} k={k} p={p} N={N} T={T} dt={dt} seed={seed} rule={params['rule']}"
+    text = summary(title, rows, wall=wall, wrote=[result["plot"]] if plot else [])
+    emit(result, as_json=json_, summary=text)
+
+
+def _reduced_spectrum(net, sim):
+    """Eigenvalues and f_a of the reduced Jacobian M̃, and max |f_a − f_a(λ)| from its lower block row
+    λ v_a = μ k v_x − λ_A v_a (μ, λ_A the rule's drive and decay rates): f_a = |μk|²/(|μk|² + |λ + λ_A|²),
+    which is Eq. 19 for decaying rules (μ = λ_A = 1/p) and also covers the no-decay rule (λ_A = 0, μ = 1)."""
+    import numpy as np
+
+    import spectra
+
+    spec = spectra.jacobian_spectrum(net, sim.J, sim.state)
+    lam, f_a = np.asarray(spec.eigenvalues), np.asarray(spec.f_a)
+    mu_k = abs(float(net.rule.drive_rate(net.p)) * float(net.k))
+    decay = float(net.rule.decay_rate(net.p))
+    with np.errstate(invalid="ignore"):
+        theory = mu_k**2 / (mu_k**2 + np.abs(lam + decay) ** 2)
+    return lam, f_a, float(np.nanmax(np.abs(f_a - theory))) if np.isfinite(theory).any() else float("nan")
+
+
+def _full_spectrum(net, sim):
+    """Eigenvalues of the full (N + N²)-dimensional Jacobian and f_a = ‖v_A‖²/‖v‖² of each eigenvector
+    (no closed form to check it against: NaN)."""
+    import numpy as np
+    import scipy.linalg
+
+    import spectra
+
+    M = np.asarray(spectra.full_jacobian(net, sim.J, sim.state))
+    lam, V = scipy.linalg.eig(M, check_finite=True)
+    f_a = np.sum(np.abs(V[net.N :]) ** 2, axis=0) / np.sum(np.abs(V) ** 2, axis=0)
+    order = np.lexsort((-lam.imag, -lam.real))
+    return lam[order], f_a[order], float("nan")

@@ -180,6 +180,7 @@ class SimulationPoint:
     t_align: float = 50.0
     dtype: str = "float64"
     deform: bool = True
+    rule: str = "hebbian"  # a `neurosyn.parse_rule` spec; heterogeneous p_ij are drawn once per point
 
     def __call__(self, point, *, seed):
         return _simulate_point(
@@ -196,8 +197,11 @@ def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: in
 
     lambda_max_perturbation = _api("lyapunov", "lambda_max_perturbation")
     n = cfg.networks
-    net = ns.Network(N=cfg.N, g=g, k=k, p=p)
+    rule = ns.parse_rule(cfg.rule)
     key_def, key_run = jr.split(jr.key(seed))
+    if isinstance(rule, ns.Heterogeneous):  # one p_ij draw shared by the point's networks
+        p = rule.sample_p(jr.fold_in(key_def, 1), cfg.N)
+    net = ns.Network(N=cfg.N, g=g, k=k, p=p, rule=rule)
     x0 = A0 = J0 = None
     deformed = cfg.deform and g < 1.0
     if deformed:  # dynamic states at g < 1 coexist with the stable trivial one: anneal down from g = 1.4

@@ -75,7 +75,10 @@ def test_readme_main_command_at_reduced_size(tmp_path, monkeypatch):
         (["--k", "1,x"], "comma list"),
         (["--g", "-1:1:3"], "g (coupling strength) must be >= 0"),
         (["--p", "0"], "p (synaptic time constant) must be > 0"),
-        (["--method", "simulation", "--T", "200"], "T (run length) must be > 250"),
+        (["--method", "simulation", "--T", "300"], "T (run length) must be > 300"),
+        (["--rule", "presynaptic"], "derived for the Hebbian rule only; valid: --rule hebbian, or --method"),
+        (["--method", "simulation", "--rule", "stdp(d=1)"], "delayed rule"),
+        (["--method", "simulation", "--rule", "nope"], "not a known rule"),
         (["--method", "simulation", "--networks", "0"], "networks"),
         (
             ["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"],
