@@ -36,6 +36,7 @@ from ._support import outside_distance as outside_distance
 from ._support import radius_k0 as radius_k0
 from ._support import spectral_support as spectral_support
 from ._support import spectral_topology as spectral_topology
+from ._support import state_support as state_support
 from ._support import support_boundary as support_boundary
 from ._support import support_function as support_function
 from ._support import theory_max_real as theory_max_real
@@ -76,6 +77,7 @@ __all__ = [
     "spectral_support",
     "spectral_topology",
     "split_full_spectrum",
+    "state_support",
     "support_boundary",
     "support_function",
     "theory_max_real",

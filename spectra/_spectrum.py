@@ -22,7 +22,9 @@ class Spectrum(eqx.Module):
     Attributes:
         eigenvalues: the 2N eigenvalues λ_a of M̃ (complex), sorted by decreasing real part.
         f_a: ‖v_a‖² / ‖v‖² of each unit-norm eigenvector v = (v_x, v_a) of M̃ (Eq. 19, reduced coordinates).
-        f_a_theory: k² / (k² + p_eff² |λ + 1/p_eff|²), p_eff = p/plastic (NaN if plastic = 0).
+        f_a_theory: (μk)² / ((μk)² + |λ + λ_A|²) with the rule's drive and decay rates μ, λ_A times plastic;
+            Eq. 19, k² / (k² + p_eff² |λ + 1/p_eff|²) with p_eff = p/plastic, for decaying rules (NaN if
+            plastic = 0).
         f_a_error: max |f_a − f_a_theory|, the evidence that the eigenvectors are accurate (≈ 1e-13 expected).
         max_real: the largest real part (the stability margin of the state).
         k, p, plastic: the parameters used; N (static); wall_s: time for the Jacobian and the eigensolve.
@@ -80,8 +82,13 @@ def jacobian_spectrum(net: ns.Network, J: Float[Array, "N N"], state: ns.State, 
     wall = time.perf_counter() - t0
     k = float(net.k)
     p = float(net.p)
-    if float(plastic) > 0:
-        theory = np.asarray(f_a_theory(lam, k, p / float(plastic)))
+    # lower block row of M̃: λ v_a = μ k v_x − λ_A v_a with the rule's drive and decay rates μ, λ_A (times
+    # plastic), so f_a = (μk)²/((μk)² + |λ + λ_A|²): Eq. 19 when μ = λ_A = 1/p; NoDecay has λ_A = 0, μ = 1
+    mu_k = float(plastic) * float(net.rule.drive_rate(net.p)) * k
+    decay = float(plastic) * float(net.rule.decay_rate(net.p))
+    if mu_k != 0 or decay != 0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theory = mu_k**2 / (mu_k**2 + np.abs(lam + decay) ** 2)
     else:
         theory = np.full(lam.shape, np.nan)
     err = np.nanmax(np.abs(f_a - theory)) if np.isfinite(theory).any() else np.nan

@@ -110,9 +110,11 @@ class SupportTheory(eqx.Module):
     Attributes:
         boundary: contours S(λ) = 1, a tuple of closed complex polylines (marching squares on log S).
         topology: "disk" (one region without hole), "hole" (one region with a hole, around −1/p),
-            "two-band" (two or more regions), or "empty" (no grid point has S ≥ 1, e.g. g = 0).
+            "two-band" (two or more regions), or "empty" (g = 0 and k = 0: no point has S ≥ 1, no pole set).
+            The support is {S ≥ 1} plus the pole set where S = ∞ (`real_segments`, `pole_segment`), so the
+            isolated poles of a finite sample of x do not read as extra bands.
         n_components, n_holes: counts behind the topology (8-connected support, 4-connected complement).
-        max_real: rightmost point of the support (refined by bisection; NaN if empty).
+        max_real: rightmost point of the support, pole set included (refined by bisection; NaN if empty).
         radius_k0: g √⟨φ′²⟩ if k = 0, else NaN.
         re, im, S: the grid (equal steps ``step``; −1/p and Im λ = 0 are nodes) and S on it [n_im, n_re].
         g, k, p, C0: parameters; dphi: φ′ at every sample (used by ``__call__``, ``contains``, ``max_real``).
@@ -144,22 +146,16 @@ class SupportTheory(eqx.Module):
         """Real intervals [[a, b], ...] where (1 + pλ)(1 + λ) ∈ k C0 [min φ′, max φ′] over the samples.
 
         There the denominator of Eq. 21 vanishes for some φ′ of a continuous distribution and S = ∞: the
-        support includes these real segments, which carry a one-dimensional density of real eigenvalues (for
-        instance from units with saturated φ′, whose modes sit just beside −1/p). Empty at k = 0.
+        support includes these real segments, which carry a one-dimensional density of real eigenvalues (the
+        2 × 2 blocks [[−1, C0 φ′_i], [k/p, −1/p]] of single units, e.g. units with saturated φ′ whose modes
+        sit just beside −1/p). Empty at k = 0. See `pole_segment` for the complex part (k < 0).
         """
-        if self.k == 0:
-            return np.zeros((0, 2))
-        c1, c2 = sorted(self.k * self.C0 * np.array([float(self.dphi.min()), float(self.dphi.max())]))
-        p = self.p
-        b_min = -((p - 1.0) ** 2) / (4.0 * p)
-        root = lambda c, s: (
-            (-(1.0 + p) + s * math.sqrt(max((1.0 + p) ** 2 - 4.0 * p * (1.0 - c), 0.0))) / (2 * p)
-        )
-        if c2 < b_min:
-            return np.zeros((0, 2))
-        if c1 <= b_min:
-            return np.array([[root(c2, -1), root(c2, 1)]])
-        return np.array([[root(c2, -1), root(c1, -1)], [root(c1, 1), root(c2, 1)]])
+        return _real_segments(self.k, self.C0, self.p, float(self.dphi.min()), float(self.dphi.max()))
+
+    def pole_segment(self) -> tuple[float, float, float] | None:
+        """The complex part of the same pole set: (Re λ, Im_lo, Im_hi) of the segments Re λ = −(1 + p)/(2p),
+        Im_lo ≤ |Im λ| ≤ Im_hi, where (1 + pλ)(1 + λ) = k C0 φ′ < −(p − 1)²/(4p) (only for k < 0); or None."""
+        return _complex_segment(self.k, self.C0, self.p, float(self.dphi.min()), float(self.dphi.max()))
 
     def contains(self, lam) -> Array:
         """True where S(λ) ≥ 1, or on a real segment of `real_segments` (|Im λ| ≤ 1e-9 (1 + |λ|))."""
@@ -169,6 +165,62 @@ class SupportTheory(eqx.Module):
         for a, b in self.real_segments():
             seg |= on_axis & (lam.real >= a) & (lam.real <= b)
         return jnp.asarray(seg | (np.asarray(self(lam)) >= 1.0))
+
+
+def _pole_c(k, C0, dmin, dmax):
+    """The range [c1, c2] of c = k C0 φ′ over the samples."""
+    c1, c2 = sorted((k * C0 * dmin, k * C0 * dmax))
+    return c1, c2
+
+
+def _real_segments(k, C0, p, dmin, dmax) -> np.ndarray:
+    """Real λ with (1 + pλ)(1 + λ) = c for some c ∈ k C0 [dmin, dmax], as intervals [[a, b], ...]."""
+    if k == 0:
+        return np.zeros((0, 2))
+    c1, c2 = _pole_c(k, C0, dmin, dmax)
+    b_min = -((p - 1.0) ** 2) / (4.0 * p)  # the minimum of (1 + pλ)(1 + λ) over real λ
+    root = lambda c, s: (-(1.0 + p) + s * math.sqrt(max((1.0 + p) ** 2 - 4.0 * p * (1.0 - c), 0.0))) / (2 * p)
+    if c2 < b_min:
+        return np.zeros((0, 2))
+    if c1 <= b_min:
+        return np.array([[root(c2, -1), root(c2, 1)]])
+    return np.array([[root(c2, -1), root(c1, -1)], [root(c1, 1), root(c2, 1)]])
+
+
+def _complex_segment(k, C0, p, dmin, dmax):
+    """(Re, Im_lo, Im_hi) of the complex λ with (1 + pλ)(1 + λ) = c ∈ k C0 [dmin, dmax], c < −(p−1)²/(4p)."""
+    if k == 0:
+        return None
+    c1, c2 = _pole_c(k, C0, dmin, dmax)
+    b_min = -((p - 1.0) ** 2) / (4.0 * p)
+    if c1 >= b_min:
+        return None
+    im = lambda c: math.sqrt(max(-4.0 * p * c - (p - 1.0) ** 2, 0.0)) / (2.0 * p)
+    return (-(1.0 + p) / (2.0 * p), im(min(c2, b_min)), im(c1))
+
+
+def _pole_mask(re, im, k, C0, p, dmin, dmax) -> np.ndarray:
+    """Grid nodes on the pole set of Eq. 21 (real segments on the Im λ = 0 row, the complex segment on the
+    nearest column): part of the N → ∞ support, where S = ∞ for a continuous distribution of φ′."""
+    mask = np.zeros((im.size, re.size), bool)
+    h = re[1] - re[0]
+    row0 = int(np.argmin(np.abs(im)))
+    nearest = lambda grid, v: int(np.argmin(np.abs(grid - v)))
+    for a, b in _real_segments(k, C0, p, dmin, dmax):
+        if b < re[0] - h or a > re[-1] + h:
+            continue
+        cols = (re >= a) & (re <= b)
+        if not cols.any():  # a segment shorter than a step: its nearest node
+            cols[nearest(re, 0.5 * (a + b))] = True
+        mask[row0, cols] = True
+    seg = _complex_segment(k, C0, p, dmin, dmax)
+    if seg is not None and re[0] - h <= seg[0] <= re[-1] + h:
+        _, lo, hi = seg
+        rows = (np.abs(im) >= lo) & (np.abs(im) <= hi)
+        if not rows.any():
+            rows[[nearest(im, lo), nearest(im, -lo)]] = True
+        mask[rows, nearest(re, seg[0])] = True
+    return mask
 
 
 def _bound_radius(g, k, p, C0, dmax) -> float:
@@ -215,6 +267,18 @@ def _rightmost(params, im_rows, lo, hi, n=64, n_bisect=60):
         ok = np.asarray(_S(jnp.asarray(c + 1j * im_rows), *params)) >= 1.0
         a, b = np.where(ok, c, a), np.where(ok, b, c)
     return float(a.max())
+
+
+def _cover_poles(lo_re, hi_re, half_im, pad, k, C0, p, d):
+    """Widen a window so that it holds the pole set (`_real_segments`, `_complex_segment`) plus ``pad``."""
+    dmin, dmax = float(d.min()), float(d.max())
+    for a, b in _real_segments(k, C0, p, dmin, dmax):
+        lo_re, hi_re = min(lo_re, a - pad), max(hi_re, b + pad)
+    seg = _complex_segment(k, C0, p, dmin, dmax)
+    if seg is not None:
+        lo_re, hi_re = min(lo_re, seg[0] - pad), max(hi_re, seg[0] + pad)
+        half_im = max(half_im, seg[2] + pad)
+    return lo_re, hi_re, half_im
 
 
 def spectral_support(
@@ -266,6 +330,7 @@ def spectral_support(
         else:  # a support smaller than the coarse step: look closely around −1 (k = 0 disk of radius g√⟨d²⟩)
             r = max(g * math.sqrt(float(np.mean(d**2))), 1e-6) * 1.5 + 1.0 / p
             lo_re, hi_re, half_im = -1.0 - r, -1.0 + r, r
+        lo_re, hi_re, half_im = _cover_poles(lo_re, hi_re, half_im, h_c, k, C0, p, d_all)
     else:
         lo_re, hi_re, im_lo, im_hi = (float(w) for w in window)
         if not (lo_re < hi_re and im_lo < im_hi):
@@ -273,7 +338,7 @@ def spectral_support(
         half_im = max(abs(im_lo), abs(im_hi))
     re, im, h = _grid(lo_re, hi_re, half_im, n_grid, centre)
     S = _evaluate(re, im, params)
-    mask = S >= 1.0
+    mask = (S >= 1.0) | _pole_mask(re, im, k, C0, p, float(d_all.min()), float(d_all.max()))
 
     labels, n_comp = scipy.ndimage.label(mask, structure=np.ones((3, 3), int))
     out_labels, n_out = scipy.ndimage.label(~mask)
@@ -292,13 +357,20 @@ def spectral_support(
     lines = contourpy.contour_generator(x=re, y=im, z=logS).lines(0.0)
     boundary = tuple(jnp.asarray(seg[:, 0] + 1j * seg[:, 1]) for seg in lines)
 
-    if n_comp:
-        rightmost = np.array([re[np.flatnonzero(row)[-1]] if row.any() else -np.inf for row in mask])
+    dmin, dmax = float(d_all.min()), float(d_all.max())
+    pole_re = [b for _, b in _real_segments(k, C0, p, dmin, dmax)]
+    seg = _complex_segment(k, C0, p, dmin, dmax)
+    if seg is not None:
+        pole_re.append(seg[0])
+    max_real = max(pole_re, default=-math.inf)
+    inside = S >= 1.0
+    if inside.any():
+        rightmost = np.array([re[np.flatnonzero(row)[-1]] if row.any() else -np.inf for row in inside])
         top = rightmost.max()
         rows = np.flatnonzero(rightmost >= top - 2 * h)
         im_fine = np.linspace(im[rows.min()] - h, im[rows.max()] + h, 41)
-        max_real = _rightmost(params_all, im_fine, top - 3 * h, top + 3 * h)
-    else:
+        max_real = max(max_real, _rightmost(params_all, im_fine, top - 3 * h, top + 3 * h))
+    if not np.isfinite(max_real):
         max_real = math.nan
     r0 = g * math.sqrt(float(np.mean(d_all**2))) if k == 0 else math.nan
     return SupportTheory(
@@ -320,6 +392,34 @@ def spectral_support(
     )
 
 
+def state_support(net: ns.Network, state: ns.State, **kwargs) -> SupportTheory:
+    """The Eq. 21 support for the reduced Jacobian at one state, from that state's own statistics.
+
+    Args:
+        net: `neurosyn.Network` (Hebbian rule, one scalar p); state: `neurosyn.State` whose Jacobian is
+            compared; kwargs: passed to `spectral_support` (``n_grid``, ``window``, ``grid_samples``).
+    Returns:
+        `SupportTheory` with the x average over the N components of ``state.x`` and C(0) = ‖φ(x)‖²/N.
+    Equation:
+        Eq. 21 with exactly the D = diag φ′(x) and C(0) that enter M̃_bulk (Eq. 20) at this state.
+    Assumptions:
+        The clean random-matrix test of a finite-N spectrum: it does not use the DMFT, and it avoids the
+        O(1/√N) drift of C(0) and of the x distribution along a trajectory, which moves the edge by a
+        comparable amount (about 0.05 at g = 2, k = −1, N = 800). J is treated as independent of x.
+    """
+    if not isinstance(net.rule, ns.Hebbian):
+        raise ValueError(
+            f"Eq. 21 is derived for the Hebbian rule (1 + p∂t) A = (k/N) φ φᵀ; got rule={net.rule!r}"
+        )
+    if jnp.ndim(net.p) != 0:
+        raise ValueError(f"Eq. 21 needs one synaptic time constant p, got p with shape {jnp.shape(net.p)}")
+    x = np.asarray(state.x, np.float64)
+    if x.shape != (net.N,):
+        raise ValueError(f"state.x has shape {x.shape}; expected ({net.N},) for a network with N={net.N}")
+    C0 = float(np.mean(np.asarray(net.phi(jnp.asarray(x))) ** 2))
+    return spectral_support(float(net.g), float(net.k), float(net.p), C0, x, phi=net.phi, **kwargs)
+
+
 def support_boundary(g, k, p, C0, x_samples, **kwargs) -> tuple[Complex[Array, " n"], ...]:
     """Contours S(λ) = 1 of the Eq. 21 support, as complex polylines (see `spectral_support`)."""
     return spectral_support(g, k, p, C0, x_samples, **kwargs).boundary
@@ -337,19 +437,22 @@ def theory_max_real(g, k, p, C0, x_samples, **kwargs) -> float:
 
 def outside_distance(eigs, support: SupportTheory) -> Float[Array, " n"]:
     """Distance of each eigenvalue from the support: 0 inside (`SupportTheory.contains`), else the distance to
-    the nearest boundary contour point or real segment (accurate to about the grid step)."""
+    the nearest boundary contour point or pole segment (accurate to about the grid step)."""
     eigs = np.asarray(eigs, np.complex128).ravel()
     inside = np.asarray(support.contains(eigs))
     pts = (
         np.concatenate([np.asarray(b) for b in support.boundary]) if support.boundary else np.array([np.inf])
     )
     segments = support.real_segments()
+    seg = support.pole_segment()
     dist = np.zeros(eigs.shape)
     for i in np.flatnonzero(~inside):
         z = eigs[i]
         d = np.min(np.abs(pts - z))
         for a, b in segments:
             d = min(d, abs(z - np.clip(z.real, a, b)))
+        if seg is not None:
+            d = min(d, abs(z - complex(seg[0], np.sign(z.imag) * np.clip(abs(z.imag), seg[1], seg[2]))))
         dist[i] = d
     return jnp.asarray(dist)
 

@@ -47,7 +47,11 @@ def _match(a, b):
     return max(d.min(axis=1).max(), d.min(axis=0).max())
 
 
-@pytest.mark.parametrize("rule", [ns.hebbian, PrePost()], ids=["hebbian", "prepost"])
+RULES = [ns.hebbian, PrePost(), ns.Expression("tanh(2*post)", "pre - 0.2*pre**3"), ns.Covariance()]
+RULE_IDS = ["hebbian", "prepost", "expression", "covariance"]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
 def test_full_jacobian_matches_central_differences(key, rule):
     # Central differences have truncation error O(h²) ~ 1e-12 and round-off ~ 1e-16/h ~ 1e-10 at h = 1e-6,
     # far below the rtol 1e-6 (atol 1e-8 for entries that are exactly zero).
@@ -102,21 +106,28 @@ def test_reduced_jacobian_equals_eq20(key, k):
     )
 
 
-@pytest.mark.parametrize("rule", [ns.hebbian, PrePost()], ids=["hebbian", "prepost"])
+@pytest.mark.parametrize(("rule", "n_null"), list(zip(RULES, [0, 0, 0, 1], strict=True)), ids=RULE_IDS)
 @pytest.mark.parametrize("k", [1.5, -1.0])
-def test_full_spectrum_is_reduced_plus_synaptic_block(key, rule, k):
-    # §5.2: −1/p has multiplicity N² − N in the (N + N²)-dimensional Jacobian, for any rule
-    # (1 + p∂t) a = k G(x); the other 2N eigenvalues are those of M̃ (N = 6, atol 1e-8). The −1/p block is
-    # semisimple (M acts as −I/p on a quotient), so numerically its eigenvalues sit within ~1e-14 of −1/p.
+def test_full_spectrum_is_reduced_plus_synaptic_block(key, rule, n_null, k):
+    # §5.2: for any rule (1 + p∂t) a = k G(x), −1/p has multiplicity N² − N + dim ker ∂G/∂x in the
+    # (N + N²)-dimensional Jacobian, and the other eigenvalues are those of the autodiff-built M̃, whose
+    # ker ∂G/∂x directions (0, δy) are eigenvectors at −1/p themselves; so full = reduced + (N² − N)·{−1/p}
+    # (N = 6, atol 1e-8). ∂G/∂x has full rank for outer-product rules of φ, and a one-dimensional kernel for
+    # the covariance rule (δφ ∝ 1 leaves φ − mean(φ) unchanged), read off the full Jacobian's block.
+    # The −1/p block is semisimple (M acts as −I/p on a quotient), so its eigenvalues sit within ~1e-14.
     N, p = 6, 2.5
     net = ns.Network(N=N, g=2.0, k=k, p=p, rule=rule)
     J, state = _generic_state(key, net)
-    full = np.linalg.eigvals(np.asarray(spectra.full_jacobian(net, J, state)))
-    assert np.sum(np.abs(full + 1 / p) < 1e-8) == N * N - N
+    M = np.asarray(spectra.full_jacobian(net, J, state))
+    assert N - np.linalg.matrix_rank(M[N:, :N], tol=1e-10) == n_null
+    full = np.linalg.eigvals(M)
+    assert np.sum(np.abs(full + 1 / p) < 1e-8) == N * N - N + n_null
     rest, deviation = spectra.split_full_spectrum(full, p, N)
     assert float(deviation) < 1e-8
     reduced = np.linalg.eigvals(np.asarray(spectra.reduced_jacobian(net, J, state)))
-    assert np.min(np.abs(reduced + 1 / p)) > 1e-3  # generic state: no reduced eigenvalue hides in the block
+    assert np.sum(np.abs(reduced + 1 / p) < 1e-8) == n_null
+    # generic state: no other reduced eigenvalue hides in the block
+    assert np.sort(np.abs(reduced + 1 / p))[n_null] > 1e-3
     assert _match(rest, reduced) < 1e-8
 
 

@@ -97,3 +97,15 @@ def test_quadratic_bad_input():
         spectra.quadratic_eigenvalues(np.eye(3), np.eye(3), 1.0, 0.0)
     with pytest.raises(ValueError, match="square"):
         spectra.quadratic_eigenvalues(np.eye(3), np.eye(2), 1.0, 2.5)
+
+
+def test_f_a_for_a_no_decay_rule(key):
+    # NoDecay: ȧ = k̃ G(x), so the lower block row of M̃ is λ v_a = k̃ v_x and f_a = k̃²/(k̃² + |λ|²) (written
+    # out; Eq. 19 with the rule's rates instead of 1/p). Machine precision at N = 20.
+    kt = 0.4
+    net = ns.Network(N=20, g=1.5, k=kt, p=2.5, rule=ns.NoDecay())
+    J, state = _state(key, net)
+    spec = spectra.jacobian_spectrum(net, J, state)
+    lam = np.asarray(spec.eigenvalues)
+    np.testing.assert_allclose(np.asarray(spec.f_a), kt**2 / (kt**2 + np.abs(lam) ** 2), rtol=0, atol=1e-12)
+    assert float(spec.f_a_error) < 1e-12
