@@ -1155,6 +1155,107 @@ OURS = {
 }
 
 
+# ----------------------------------------------------------------------------------------------------
+NOTEBOOKS["10_balanced_ei"] = [
+    (
+        "md",
+        """\
+# Balanced E/I networks under STDP — mean field against a spiking network
+
+**Question.** Does a balanced excitatory–inhibitory network stay balanced when its synapses learn, and where do
+the weights go? (Akil, Rosenbaum & Josić, PLoS Comput. Biol. 2021.)
+
+With weights J_ab = j_ab/√N and couplings W_ab = p j_ab q_b, the O(√N) mean inputs cancel only if
+$W r + W_x r_x = 0$, so the rates are slaved to $r = -W^{-1} W_x r_x$. Averaging pair-based STDP over spikes
+gives a slow ODE for the population-mean weights, $\\dot j_{ab} = \\eta\\,[\\text{rate term} + \\text{covariance
+term}]$, with the covariance from linear response, $\\bar C = W^{-1} W_x C_x W_x^T W^{-T}$. Under inhibitory STDP
+(Vogels et al.) the fixed point puts the E rate at its target ρ_e = 10 Hz. A spiking EIF network (`nb.simulate_spiking`)
+checks the theory; its rates carry an O(1/√N) balance correction.""",
+    ),
+    (
+        "params",
+        """\
+QUICK = True  # QUICK: ~{t10} kernel CPU time (measured); False: paper-scale settings (~hours, estimated)
+seed = 0
+eta = 2.0  # iSTDP learning rate (scaled units): weights settle within a few seconds
+if QUICK:
+    N, T = 500, 5000.0  # neurons, simulated ms
+else:  # paper: N = 1000-10000, 1000 s of simulated time
+    N, T = 5000, 100000.0""",
+    ),
+    ("code", SETUP),
+    ("md", "## Theory: balanced rates, rules and their weight fixed points"),
+    (
+        "code",
+        """\
+import neurosyn.balanced as nb
+
+print("provenance:", ns.provenance(dict(N=N, T=T, eta=eta), seed=seed)["git"])
+net = nb.default_network(N)
+print("no plasticity:", np.round(np.asarray(nb.balanced_rates(net).rates), 2), "Hz (E, I)")
+for rule in ("istdp", "hebbian", "hebbian-soft", "kohonen", "homeo-ei"):
+    fp = nb.weight_fixed_point(net, nb.RULES[rule](), throw=False)
+    (a, b), = fp.entries
+    print(f"{rule:13s} j[{net.names[a]}<-{net.names[b]}] = {float(fp.j[a, b]):8.2f}  rates = "
+          f"{np.round(np.asarray(fp.rates), 2)}  stable = {fp.stable}  ({nb.WeightStatus[fp.status][:40]})")
+fp0 = nb.weight_fixed_point(nb.default_network(N, c=0.0), nb.RULES["istdp"](eta))
+fp1 = nb.weight_fixed_point(nb.default_network(N, c=0.1), nb.RULES["istdp"](eta))
+print(f"iSTDP j_ei*: c = 0: {float(fp0.weight('e', 'i')):.2f}, c = 0.1: {float(fp1.weight('e', 'i')):.2f} "
+      f"({100 * float(fp1.weight('e', 'i') / fp0.weight('e', 'i') - 1):+.1f} %)")""",
+    ),
+    ("md", "## Spiking network under iSTDP against the slow-weight theory"),
+    (
+        "code",
+        """\
+plastic = nb.RULES["istdp"](eta)
+sim = nb.simulate_spiking(net, plastic, T=T, key=jr.key(seed))
+traj = nb.weight_trajectory(net, plastic, T, record_dt=250.0)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+for k, name in enumerate(net.names):
+    axes[0].plot(sim.t / 1000, sim.rates[:, k], "o", ms=3, color=f"C{k}", label=f"sim r_{name}")
+    axes[0].plot(traj.t / 1000, traj.rates[:, k], color=f"C{k}", label=f"theory r_{name}")
+axes[0].set(xlabel="t (s)", ylabel="rate (Hz)")
+axes[0].legend(fontsize=7)
+axes[1].plot(sim.t / 1000, sim.j[:, 0, 1], "o", ms=3, label="sim")
+axes[1].plot(traj.t / 1000, traj.j[:, 0, 1], label="theory")
+axes[1].set(xlabel="t (s)", ylabel="scaled j_EI (mV)")
+axes[1].legend(fontsize=7)
+save(fig, "10_balanced_istdp")
+late = np.asarray(sim.t) > 0.6 * T
+r_e_late, j_late = np.asarray(sim.rates)[late, 0].mean(), np.asarray(sim.j)[late, 0, 1].mean()
+print(f"late sim: r_e = {r_e_late:.2f} Hz, j_ei = {j_late:.1f}; theory: r_e = {float(fp0.rates[0]):.2f} Hz, "
+      f"j_ei* = {float(fp0.weight('e', 'i')):.1f}; dropped spikes: {sim.n_dropped}")""",
+    ),
+    ("md", "## Targeted (optogenetic) input onto half of the E cells"),
+    (
+        "code",
+        """\
+tnet = nb.targeted_network(nb.default_network(N, j_ei=-250.0))
+print("without plasticity:", nb.BalanceStatus[nb.balanced_rates(tnet).status])
+tfp = nb.weight_fixed_point(tnet, nb.RULES["istdp"](eta), method="joint")
+print("with iSTDP: rates", np.round(np.asarray(tfp.rates), 2), "Hz; j[e1<-i] =",
+      round(float(tfp.weight("e1", "i")), 1), ", j[e2<-i] =", round(float(tfp.weight("e2", "i")), 1))""",
+    ),
+    (
+        "md",
+        """\
+## Check
+Theory: the iSTDP fixed point has r_e = ρ_e (up to the O(1/N) covariance term) and the closed-form
+j_ei* = -(W_ee ρ_e + W_ex r_x)/(r_i p q_i) = -119.66 as N → ∞. Simulation: the late E rate is within 20 % of ρ_e and the
+late weight within 8/√N (relative) of the theory value: the O(1/√N) balance correction.""",
+    ),
+    (
+        "code",
+        """\
+assert abs(float(fp0.weight("e", "i")) + 119.66) < 0.5  # N = 500: the O(1/N) covariance term shifts it ~0.2 %
+assert abs(r_e_late / 10.0 - 1) < 0.2
+assert abs(j_late / float(fp0.weight("e", "i")) - 1) < 8 / np.sqrt(N)
+assert sim.n_dropped == 0""",
+    ),
+]
+RUNTIMES["t10"] = "40 s"
+
+
 def imports(cells) -> str:
     """The import block of a notebook: only the modules its code uses (ruff F401)."""
     code = "\n".join(src for kind, src in cells if kind != "md" and src is not SETUP)
