@@ -24,10 +24,12 @@ from ._pruning import stationary_covariance as stationary_covariance
 from ._pruning import system_matrix as system_matrix
 from ._pruning import uniform_prune as uniform_prune
 from ._spectrum import Spectrum as Spectrum
+from ._spectrum import TrajectorySpectra as TrajectorySpectra
 from ._spectrum import f_a_theory as f_a_theory
 from ._spectrum import jacobian_spectrum as jacobian_spectrum
 from ._spectrum import quadratic_eigenvalues as quadratic_eigenvalues
 from ._spectrum import split_full_spectrum as split_full_spectrum
+from ._spectrum import trajectory_spectra as trajectory_spectra
 from ._support import TOPOLOGIES as TOPOLOGIES
 from ._support import SupportTheory as SupportTheory
 from ._support import count_outliers as count_outliers
@@ -60,6 +62,7 @@ __all__ = [
     "uniform_prune",
     "TOPOLOGIES",
     "Spectrum",
+    "TrajectorySpectra",
     "SupportTheory",
     "count_outliers",
     "coupling_block",
@@ -81,4 +84,5 @@ __all__ = [
     "support_boundary",
     "support_function",
     "theory_max_real",
+    "trajectory_spectra",
 ]

@@ -161,3 +161,103 @@ def split_full_spectrum(eigs: Complex[Array, " D"], p, N: int, *, plastic=1.0):
     rest = eigs[rest]
     rest = rest[np.lexsort((-rest.imag, -rest.real))]
     return jnp.asarray(rest), jnp.asarray(dist[removed].max() if removed.size else 0.0)
+
+
+class TrajectorySpectra(eqx.Module):
+    """Reduced-Jacobian spectra at several times of one simulated trajectory.
+
+    Attributes:
+        times: the sample times t_i (increasing, from the start of the run).
+        spectra: one `Spectrum` per time. states: the `neurosyn.State` at each time. J: the couplings.
+        max_real: the largest real part at each time [n_times].
+        status: `neurosyn.Status` of the run (success, or nonfinite: then no spectra are returned).
+        wall_s: time for the simulation and the eigensolves.
+    """
+
+    times: Float[Array, " n"]
+    spectra: tuple
+    states: tuple
+    J: Float[Array, "N N"]
+    max_real: Float[Array, " n"]
+    status: ns.Status
+    wall_s: float
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.status == ns.Status.success)
+
+
+def trajectory_spectra(
+    net: ns.Network,
+    times,
+    *,
+    key,
+    dt: float = 0.1,
+    x0=None,
+    A0=None,
+    J0=None,
+    plastic=1.0,
+    throw: bool = True,
+) -> TrajectorySpectra:
+    """Spectra of the reduced Jacobian M̃ along a trajectory of `neurosyn.simulate` (RK4, float64).
+
+    The run is integrated segment by segment from one time to the next (continuing x, A and J), so the state
+    at t_i is the same as that of one run of length t_i.
+
+    Args:
+        net: `neurosyn.Network`; times: increasing sample times > 0, multiples of ``dt``; key: PRNG key for
+        J and x(0) (see `neurosyn.simulate`); dt: RK4 step; x0, A0, J0: optional initial state and
+        unit-variance disorder (J = g·J0); plastic: synaptic switch for the Jacobian; throw: raise
+        `neurosyn.ConvergenceError` if the run becomes non-finite (else return status nonfinite).
+    Returns:
+        `TrajectorySpectra`.
+    Assumptions:
+        The spectral density is self-averaging in time (model.md §5.6): the bulk shape should not change
+        along a stationary trajectory, while individual eigenvalues move.
+    """
+    t0 = time.perf_counter()
+    ns.check_positive("dt", dt, "integration step")
+    times = np.asarray(times, np.float64).ravel()
+    if times.size == 0 or not np.all(np.isfinite(times)) or times[0] <= 0 or np.any(np.diff(times) <= 0):
+        raise ValueError(f"times must be a non-empty increasing sequence of positive times, got {times}")
+    steps = np.round(times / dt)
+    if np.any(np.abs(steps * dt - times) > 1e-9 * np.maximum(times, 1.0)):
+        raise ValueError(f"times must be multiples of dt={dt}, got {times}")
+    record_none = dict(units=(), tau_max=0.0)
+    spectra_, states = [], []
+    x, A, J0_ = x0, A0, J0
+    J = None
+    previous = 0.0
+    for t in times:
+        seg = float(t - previous)
+        sim = ns.simulate(
+            net, seg, key=key, dt=dt, t_burn=0.0, record=ns.Record(dt=seg, **record_none), x0=x, A0=A, J0=J0_
+        )
+        if not bool(sim.converged):
+            message = f"the trajectory became non-finite before t={t} (g={net.g}, k={net.k}, p={net.p})"
+            if throw:
+                raise ns.ConvergenceError(message + "; reduce dt")
+            return TrajectorySpectra(
+                times=jnp.asarray(times),
+                spectra=(),
+                states=(),
+                J=sim.J,
+                max_real=jnp.full(times.shape, jnp.nan),
+                status=ns.Status.nonfinite,
+                wall_s=time.perf_counter() - t0,
+            )
+        J = sim.J
+        x, A = sim.state.x, sim.state.A
+        J0_ = J / net.g if float(net.g) > 0 else jnp.zeros_like(J)
+        states.append(sim.state)
+        spectra_.append(jacobian_spectrum(net, J, sim.state, plastic=plastic))
+        previous = float(t)
+    return TrajectorySpectra(
+        times=jnp.asarray(times),
+        spectra=tuple(spectra_),
+        states=tuple(states),
+        J=J,
+        max_real=jnp.asarray([float(s.max_real) for s in spectra_]),
+        status=ns.Status.success,
+        wall_s=time.perf_counter() - t0,
+    )

@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 import pytest
+import scipy.optimize
 
 import neurosyn as ns
 import spectra
@@ -109,3 +110,41 @@ def test_f_a_for_a_no_decay_rule(key):
     lam = np.asarray(spec.eigenvalues)
     np.testing.assert_allclose(np.asarray(spec.f_a), kt**2 / (kt**2 + np.abs(lam) ** 2), rtol=0, atol=1e-12)
     assert float(spec.f_a_error) < 1e-12
+
+
+def test_trajectory_spectra_follow_one_run(key):
+    # Segment-by-segment integration reproduces one run of length t (RK4 is deterministic: atol 1e-10 after
+    # 20 time units of chaos, growth e^(0.2·20) ≈ 55 on round-off), and each spectrum is that state's.
+    net = ns.Network(N=40, g=2.0, k=1.0, p=2.5)
+    traj = spectra.trajectory_spectra(net, [5.0, 12.0, 20.0], key=key)
+    assert traj.converged and len(traj.spectra) == 3
+    one = ns.simulate(net, 20.0, key=key, t_burn=0.0, record=ns.Record(dt=20.0, units=(), tau_max=0.0))
+    np.testing.assert_allclose(np.asarray(traj.states[-1].x), np.asarray(one.state.x), atol=1e-10)
+    np.testing.assert_allclose(np.asarray(traj.states[-1].A), np.asarray(one.state.A), atol=1e-10)
+    np.testing.assert_allclose(np.asarray(traj.J), np.asarray(one.J), atol=1e-14)
+    spec = spectra.jacobian_spectrum(net, one.J, one.state)
+    assert _match(traj.spectra[-1].eigenvalues, spec.eigenvalues) < 1e-8
+    np.testing.assert_allclose(np.asarray(traj.max_real), [float(s.max_real) for s in traj.spectra])
+    assert np.linalg.norm(np.asarray(traj.states[0].x - traj.states[1].x)) > 0.1  # the state moved
+    with pytest.raises(ValueError, match="increasing"):
+        spectra.trajectory_spectra(net, [5.0, 3.0], key=key)
+    with pytest.raises(ValueError, match="multiples of dt"):
+        spectra.trajectory_spectra(net, [5.05], key=key, dt=0.1)
+
+
+def test_spectrum_at_the_g0_fixed_point(key):
+    # model.md §12.1: at g = 0 and k = k_c (sinh 2χ = 6χ, k_c = χ/tanh³χ = 2.0170), x_i = ±χ is a fixed point
+    # with A = kφφᵀ/N, and M̃ has −0.2274 and −1.1726 (N − 1 times each), −1.0667 and 0 at p = 2.5 (table to
+    # 4 decimals: atol 5e-5).
+    chi = scipy.optimize.brentq(lambda c: np.sinh(2 * c) - 6 * c, 1.0, 2.0, xtol=1e-15)
+    k_c = chi / np.tanh(chi) ** 3
+    assert abs(k_c - 2.0170) < 5e-5
+    N = 12
+    net = ns.Network(N=N, g=0.0, k=k_c, p=2.5)
+    x = chi * np.where(np.asarray(jr.bernoulli(key, 0.5, (N,))), 1.0, -1.0)
+    state = ns.fixed_point_state(net, jnp.asarray(x))
+    J = jnp.zeros((N, N))
+    assert float(jnp.max(jnp.abs(ns.vector_field(net, J, state).x))) < 1e-12
+    lam = np.sort_complex(np.asarray(spectra.jacobian_spectrum(net, J, state).eigenvalues))
+    expected = np.sort_complex(np.array([-0.2274] * (N - 1) + [-1.1726] * (N - 1) + [-1.0667, 0.0]) + 0j)
+    np.testing.assert_allclose(lam, expected, atol=5e-5)
