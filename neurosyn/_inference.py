@@ -68,7 +68,33 @@ def _same(name, got, expected, meaning):
         raise ValueError(f"{name} has {meaning} = {got}, expected {expected} (shapes must agree)")
 
 
-class LayerData(eqx.Module):
+class _Trajectories(eqx.Module):
+    """Recordings indexed by trajectory along their first axis (except the fields named in ``_shared``)."""
+
+    _shared = ()  # fields that describe the recording, not a trajectory (e.g. the observed mask)
+
+    @property
+    def n_traj(self) -> int:
+        return self.X.shape[0]
+
+    def split(self, n_train: int):
+        """The first ``n_train`` trajectories and the rest (for held-out evaluation)."""
+        check_int("n_train", n_train, "training trajectories", minimum=1)
+        if n_train >= self.n_traj:
+            raise ValueError(
+                f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}"
+            )
+
+        def part(s):
+            sliced = jax.tree_util.tree_map(lambda a: a[s], self)
+            for name in self._shared:
+                sliced = eqx.tree_at(lambda d, n=name: getattr(d, n), sliced, getattr(self, name))
+            return sliced
+
+        return part(slice(0, n_train)), part(slice(n_train, None))
+
+
+class LayerData(_Trajectories):
     """Recordings of a plastic feedforward layer, over ``n_traj`` trajectories of ``T`` trials.
 
     Attributes:
@@ -86,6 +112,7 @@ class LayerData(eqx.Module):
     observed: Bool[Array, " N_out"]
     Y_clean: Float[Array, "n T N_out"] | None = None
     W: Float[Array, "n T N_out N_in"] | None = None
+    _shared = ("observed",)
 
     def __init__(self, X, Y, W0, observed=None, Y_clean=None, W=None):
         X = _arr("X", X, 3, "inputs [n_traj, T, N_in]")
@@ -111,34 +138,8 @@ class LayerData(eqx.Module):
         if self.W is not None:
             _same("W", self.W.shape, (n, T, N_out, N_in), "shape")
 
-    @property
-    def n_traj(self) -> int:
-        return self.X.shape[0]
 
-    def split(self, n_train: int) -> tuple[LayerData, LayerData]:
-        """The first ``n_train`` trajectories and the rest (for held-out evaluation)."""
-        check_int("n_train", n_train, "training trajectories", minimum=1)
-        if n_train >= self.n_traj:
-            raise ValueError(
-                f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}"
-            )
-        take = lambda a, s: None if a is None else a[s]
-        parts = []
-        for s in (slice(0, n_train), slice(n_train, None)):
-            parts.append(
-                LayerData(
-                    take(self.X, s),
-                    take(self.Y, s),
-                    take(self.W0, s),
-                    np.asarray(self.observed),
-                    take(self.Y_clean, s),
-                    take(self.W, s),
-                )
-            )
-        return parts[0], parts[1]
-
-
-class ChoiceData(eqx.Module):
+class ChoiceData(_Trajectories):
     """Behaviour in a reward-learning task: inputs, binary choices and collected rewards.
 
     Attributes:
@@ -173,22 +174,6 @@ class ChoiceData(eqx.Module):
         self.X, self.choice, self.R, self.W0 = X, choice, R, W0
         self.W = None if W is None else _arr("W", W, 4, "weights [n_traj, T, N_hidden, N_in]")
         self.P = None if P is None else _arr("P", P, 2, "acceptance probabilities [n_traj, T]")
-
-    @property
-    def n_traj(self) -> int:
-        return self.X.shape[0]
-
-    def split(self, n_train: int) -> tuple[ChoiceData, ChoiceData]:
-        check_int("n_train", n_train, "training trajectories", minimum=1)
-        if n_train >= self.n_traj:
-            raise ValueError(
-                f"n_train must be < n_traj = {self.n_traj} to leave held-out data, got {n_train}"
-            )
-        take = lambda a, s: None if a is None else a[s]
-        return tuple(
-            ChoiceData(self.X[s], self.choice[s], self.R[s], self.W0[s], take(self.W, s), take(self.P, s))
-            for s in (slice(0, n_train), slice(n_train, None))
-        )
 
 
 def reward_signal(choice, R, memory: int = 10):
@@ -451,7 +436,28 @@ def synthetic_reward(
 # the fit
 
 
-class RuleFit(eqx.Module):
+class _Fit(eqx.Module):
+    """What every fit reports: the fitted rule, the loss per Adam step and the evidence of convergence."""
+
+    rule: PlasticityRule
+    losses: Float[Array, " n_steps"]
+    status: Status
+    residual: float
+    n_iter: int
+    n_backtracked: int
+    wall_s: float
+
+    @property
+    def theta(self) -> dict[str, float]:
+        """Named Taylor coefficients (empty for an MLP rule or none)."""
+        return self.rule.coefficients() if isinstance(self.rule, TaylorRule) else {}
+
+    @property
+    def converged(self) -> bool:
+        return self.status == Status.success
+
+
+class RuleFit(_Fit):
     """A fitted plasticity rule with its evidence.
 
     Attributes:
@@ -467,27 +473,11 @@ class RuleFit(eqx.Module):
             halved back), wall_s.
     """
 
-    rule: PlasticityRule
-    losses: Float[Array, " n_steps"]
     r2_weights: float
     r2_activity: float
     r2_activity_null: float
     deviance_explained: float
     coef_error: float
-    status: Status
-    residual: float
-    n_iter: int
-    n_backtracked: int
-    wall_s: float
-
-    @property
-    def theta(self) -> dict[str, float]:
-        """Named Taylor coefficients (empty for an MLP rule)."""
-        return self.rule.coefficients() if isinstance(self.rule, TaylorRule) else {}
-
-    @property
-    def converged(self) -> bool:
-        return self.status == Status.success
 
 
 def _l1(rule) -> Array:
@@ -592,6 +582,28 @@ def _status(losses, rtol) -> Status:
     return Status.success if change < rtol else Status.max_steps
 
 
+def _fit(fit_fn, params, static, train, l1, lr, lr_final, rtol, **settings):
+    """Run a compiled Adam fit ``fit_fn`` (l1, lr, lr_final traced: no recompile when they change).
+
+    Returns the fitted module and its evidence (losses, status, residual = final gradient norm, n_iter,
+    n_backtracked) as keywords for the result."""
+    f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731
+    pp, losses, gnorm, n_back = fit_fn(params, static, train, f64(l1), f64(lr), f64(lr_final), **settings)
+    evidence = dict(losses=losses, status=_status(losses, rtol), residual=float(gnorm))
+    return eqx.combine(pp, static), evidence | dict(n_iter=settings["n_steps"], n_backtracked=int(n_back))
+
+
+def _checked(result, throw, call, hint):
+    """``result``, or with ``throw`` a `ConvergenceError` naming the call, the status, the final loss and
+    gradient norm, and what to try."""
+    if throw and not result.converged:
+        raise ConvergenceError(
+            f"{call}: {Status[result.status]}; final loss {float(result.losses[-1]):.4g}, gradient norm "
+            f"{result.residual:.3g}. Try {hint}, or throw=False to inspect the result."
+        )
+    return result
+
+
 def fit_rule(
     train,
     rule: PlasticityRule,
@@ -658,21 +670,10 @@ def fit_rule(
     layer = PlasticLayer("tanh" if choices else "linear") if layer is None else layer
     readout = ChoiceReadout()
     params, static = eqx.partition(rule, eqx.is_inexact_array)
-    f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731  (traced: no recompile when they change)
-    pp, losses, gnorm, n_back = _fit_layer(
-        params,
-        static,
-        train,
-        f64(l1),
-        f64(lr),
-        f64(lr_final),
-        n_steps=n_steps,
-        layer=layer,
-        memory=memory,
-        checkpoint=checkpoint,
-    )
-    fitted = eqx.combine(pp, static)
-    status = _status(losses, rtol)
+    fitted, evidence = _fit(
+        _fit_layer, params, static, train, l1, lr, lr_final, rtol,
+        n_steps=n_steps, layer=layer, memory=memory, checkpoint=checkpoint,
+    )  # fmt: skip
 
     nan = float("nan")
     dev = nan
@@ -704,34 +705,17 @@ def fit_rule(
                 f"true_rule has {true_rule.theta.size} coefficients, the fitted rule {fitted.theta.size}"
             )
         coef_err = float(jnp.sqrt(jnp.mean((fitted.theta - true_rule.theta) ** 2)))
-    result = RuleFit(
-        rule=fitted,
-        losses=losses,
-        r2_weights=r2_w,
-        r2_activity=r2_act,
-        r2_activity_null=r2_null,
-        deviance_explained=dev,
-        coef_error=coef_err,
-        status=status,
-        residual=float(gnorm),
-        n_iter=n_steps,
-        n_backtracked=int(n_back),
-        wall_s=time.perf_counter() - t0,
-    )
-    if throw and status != Status.success:
-        raise ConvergenceError(
-            f"fit_rule({loss}, n_steps={n_steps}, lr={lr}, l1={l1}): {Status[status]}; final loss "
-            f"{float(losses[-1]):.4g}, gradient norm {float(gnorm):.3g}. Try more n_steps, a smaller lr, or "
-            f"throw=False to inspect the result."
-        )
-    return result
+    scores = dict(r2_weights=r2_w, r2_activity=r2_act, r2_activity_null=r2_null, deviance_explained=dev)
+    result = RuleFit(rule=fitted, **scores, coef_error=coef_err, **evidence, wall_s=time.perf_counter() - t0)
+    call = f"fit_rule({loss}, n_steps={n_steps}, lr={lr}, l1={l1})"
+    return _checked(result, throw, call, "more n_steps, a smaller lr")
 
 
 # --------------------------------------------------------------------------------------------------
 # recurrent network: (k, p) and the rule from recordings of a subset of neurons
 
 
-class RecurrentData(eqx.Module):
+class RecurrentData(_Trajectories):
     """Recorded pre-activations of a subset of neurons of the plastic recurrent network.
 
     Attributes:
@@ -749,6 +733,7 @@ class RecurrentData(eqx.Module):
     observed: tuple = eqx.field(static=True)
     dt: float = eqx.field(static=True)
     x_true: Float[Array, "n S N"] | None = None
+    _shared = ("J",)
 
     def __init__(self, x, J, dt, observed=None, A0=None, x_true=None):
         x = _arr("x", x, 3, "recorded activity [n_traj, n_steps + 1, n_obs]")
@@ -773,16 +758,9 @@ class RecurrentData(eqx.Module):
     def N(self) -> int:
         return self.J.shape[0]
 
-    def split(self, n_train: int) -> tuple[RecurrentData, RecurrentData]:
-        n = self.x.shape[0]
-        check_int("n_train", n_train, "training trajectories", minimum=1)
-        if n_train >= n:
-            raise ValueError(f"n_train must be < n_traj = {n} to leave held-out data, got {n_train}")
-        take = lambda a, s: None if a is None else a[s]
-        return tuple(
-            RecurrentData(self.x[s], self.J, self.dt, self.observed, self.A0[s], take(self.x_true, s))
-            for s in (slice(0, n_train), slice(n_train, None))
-        )
+    @property
+    def n_traj(self) -> int:
+        return self.x.shape[0]
 
 
 def synthetic_recurrent(
@@ -828,7 +806,7 @@ def synthetic_recurrent(
     return RecurrentData(x_obs, J, dt, observed, x_true=x_true)
 
 
-class RecurrentFit(eqx.Module):
+class RecurrentFit(_Fit):
     """(k, p) and optionally the rule of the recurrent network, fitted to partial recordings.
 
     Attributes:
@@ -845,23 +823,8 @@ class RecurrentFit(eqx.Module):
 
     k: float
     p: float
-    rule: PlasticityRule
     x0_hidden: Float[Array, "n H"]
-    losses: Float[Array, " n_steps"]
     r2_activity: float
-    status: Status
-    residual: float
-    n_iter: int
-    n_backtracked: int
-    wall_s: float
-
-    @property
-    def theta(self) -> dict[str, float]:
-        return self.rule.coefficients() if isinstance(self.rule, TaylorRule) else {}
-
-    @property
-    def converged(self) -> bool:
-        return self.status == Status.success
 
 
 def hebbian_taylor() -> TaylorRule:
@@ -967,20 +930,10 @@ def fit_recurrent(
     if fit_rule:
         filt = eqx.tree_at(lambda m: m.k, filt, False)
     params, static = eqx.partition(prm, filt)
-    f64 = lambda v: jnp.asarray(v, dtype=float)  # noqa: E731
-    pp, losses, gnorm, n_back = _fit_rec(
-        params,
-        static,
-        train,
-        f64(l1),
-        f64(lr),
-        f64(lr_final),
-        n_steps=n_steps,
-        window=window,
-        checkpoint=checkpoint,
-    )
-    fitted = eqx.combine(pp, static)
-    status = _status(losses, rtol)
+    fitted, evidence = _fit(
+        _fit_rec, params, static, train, l1, lr, lr_final, rtol,
+        n_steps=n_steps, window=window, checkpoint=checkpoint,
+    )  # fmt: skip
     r2 = float("nan")
     if test is not None:
         if test.x_true is not None:
@@ -991,24 +944,10 @@ def fit_recurrent(
         else:
             ev = eqx.tree_at(lambda m: m.x0_hidden, fitted, jnp.zeros((test.x.shape[0], n_hidden)))
             r2 = float(r2_score(_eval_rec(ev, test, window, False), test.x))
+    k, p = float(fitted.k), float(jnp.exp(fitted.log_p))
     result = RecurrentFit(
-        k=float(fitted.k),
-        p=float(jnp.exp(fitted.log_p)),
-        rule=fitted.rule,
-        x0_hidden=fitted.x0_hidden,
-        losses=losses,
-        r2_activity=r2,
-        status=status,
-        residual=float(gnorm),
-        n_iter=n_steps,
-        n_backtracked=int(n_back),
+        k=k, p=p, rule=fitted.rule, x0_hidden=fitted.x0_hidden, r2_activity=r2, **evidence,
         wall_s=time.perf_counter() - t0,
-    )
-    if throw and status != Status.success:
-        raise ConvergenceError(
-            f"fit_recurrent(k0={k0}, p0={p0}, window={window}, n_steps={n_steps}): {Status[status]}; "
-            f"final loss "
-            f"{float(losses[-1]):.4g}, gradient norm {float(gnorm):.3g}. Try more n_steps, a smaller lr, a "
-            f"shorter window, or throw=False."
-        )
-    return result
+    )  # fmt: skip
+    call = f"fit_recurrent(k0={k0}, p0={p0}, window={window}, n_steps={n_steps})"
+    return _checked(result, throw, call, "more n_steps, a smaller lr, a shorter window")

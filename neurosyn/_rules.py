@@ -184,15 +184,8 @@ class Expression(Rule):
         return formula_function(self.f_pre, "pre")(phi)
 
 
-class NoDecay(Rule):
-    """No-decay limit k, p → ∞ with k̃ = k/p fixed: Ȧ = k̃ f_post(φ) f_pre(φ)ᵀ / N (Eq. A2).
-
-    The network's ``k`` is read as k̃ and its ``p`` is ignored (it must still be a valid positive number).
-    A grows without bound unless the dynamics self-regulate; the DMFT kernel is K(τ) = k̃ C(τ) (Eq. A3).
-
-    Attributes:
-        base: the rule giving f_post and f_pre (Hebbian by default).
-    """
+class _Based(Rule):
+    """A variant of another rule (``base``): its f_post, f_pre (and single-site forms) are the base rule's."""
 
     base: Rule = eqx.field(static=True, default=hebbian)
 
@@ -207,6 +200,17 @@ class NoDecay(Rule):
 
     def site_pre(self, phi):
         return self.base.site_pre(phi)
+
+
+class NoDecay(_Based):
+    """No-decay limit k, p → ∞ with k̃ = k/p fixed: Ȧ = k̃ f_post(φ) f_pre(φ)ᵀ / N (Eq. A2).
+
+    The network's ``k`` is read as k̃ and its ``p`` is ignored (it must still be a valid positive number).
+    A grows without bound unless the dynamics self-regulate; the DMFT kernel is K(τ) = k̃ C(τ) (Eq. A3).
+
+    Attributes:
+        base: the rule giving f_post and f_pre (Hebbian by default).
+    """
 
     def decay_rate(self, p):
         return jnp.zeros_like(p)
@@ -219,7 +223,7 @@ class NoDecay(Rule):
         return jnp.outer(u, v) + 0.0 * A
 
 
-class Heterogeneous(Rule):
+class Heterogeneous(_Based):
     """Per-synapse time constants p_ij ~ InverseGamma(α, β), density β^α/Γ(α) e^{−β/p} p^{−(α+1)}.
 
     The rule's f_post, f_pre are those of ``base``; the heterogeneity lives in the network's p, which must be
@@ -230,25 +234,12 @@ class Heterogeneous(Rule):
         alpha: shape α > 0. beta: scale β > 0. base: the rule giving f_post, f_pre (Hebbian by default).
     """
 
-    alpha: float = eqx.field(static=True, default=3.0)
-    beta: float = eqx.field(static=True, default=5.0)
-    base: Rule = eqx.field(static=True, default=hebbian)
+    alpha: float = eqx.field(static=True, default=3.0, kw_only=True)
+    beta: float = eqx.field(static=True, default=5.0, kw_only=True)
 
     def __check_init__(self):
         check_positive("alpha", self.alpha, "inverse-gamma shape")
         check_positive("beta", self.beta, "inverse-gamma scale")
-
-    def post(self, phi):
-        return self.base.post(phi)
-
-    def pre(self, phi):
-        return self.base.pre(phi)
-
-    def site_post(self, phi):
-        return self.base.site_post(phi)
-
-    def site_pre(self, phi):
-        return self.base.site_pre(phi)
 
     @property
     def mean_p(self) -> float:

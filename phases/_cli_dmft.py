@@ -7,25 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import (
-    FPost,
-    FPre,
-    G,
-    Json,
-    K,
-    P,
-    Quiet,
-    RuleName,
-    RuleParam,
-    Seed,
-    emit,
-    failing_on,
-    fmt,
-    out_path,
-    rule_from_options,
-    summary,
-    write_netcdf,
-)
+from . import _cliutil as cli
+from ._cliutil import fmt
 
 dmft_app = typer.Typer(
     help="Stationary DMFT of the plastic network (Eqs. 6–8) and its transition lines.",
@@ -39,24 +22,23 @@ def register(app: typer.Typer) -> None:
 
 
 @dmft_app.callback(invoke_without_command=True)
+@cli.rule_options
 def dmft_cmd(
     ctx: typer.Context,
-    g: G = 2.0,
-    k: K = 1.0,
-    p: P = 2.5,
+    g: cli.G = 2.0,
+    k: cli.K = 1.0,
+    p: cli.P = 2.5,
     dt: Annotated[float, typer.Option(help="single-site time step")] = 0.1,
     samples: Annotated[int, typer.Option(help="single sites per iteration")] = 1024,
     max_steps: Annotated[int, typer.Option(help="iteration budget")] = 60,
-    seed: Seed = 0,
+    seed: cli.Seed = 0,
     out: Annotated[
         str | None, typer.Option(help="write C(τ), its error and S(f) to this NetCDF file")
     ] = None,
-    json_: Json = False,
-    quiet: Quiet = False,
-    rule: RuleName = "hebbian",
-    rule_param: RuleParam = None,
-    f_post: FPost = None,
-    f_pre: FPre = None,
+    json_: cli.Json = False,
+    quiet: cli.Quiet = False,
+    rule=None,
+    rule_text: str = "hebbian",
 ) -> None:
     """Solve the stationary DMFT and summarise C(0), Var x, τ*, PR_A, f_osc and convergence."""
     if ctx.invoked_subcommand is not None:
@@ -67,10 +49,9 @@ def dmft_cmd(
     import neurosyn as ns
 
     params = dict(g=g, k=k, p=p, dt=dt, samples=samples, max_steps=max_steps)
-    with failing_on():
-        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
-        params["rule"] = repr(plastic_rule)
-        net = ns.Network(N=1, g=g, k=k, p=p, rule=plastic_rule)
+    with cli.failing_on():
+        params["rule"] = repr(rule)
+        net = ns.Network(N=1, g=g, k=k, p=p, rule=rule)
         method = dmft.Stationary(dt=dt, n_samples=samples)
         sol = dmft.solve_dmft(
             net, method, key=jr.key(seed), max_steps=max_steps, throw=False, progress=not quiet and not json_
@@ -92,7 +73,7 @@ def dmft_cmd(
         wall_s=float(sol.wall_s),
     )
     if out:
-        path = out_path(out)
+        path = cli.out_path(out)
         save_dmft(sol, path, ns.provenance(params, seed=seed))
         result["out"] = str(path)
     rows = [
@@ -104,8 +85,8 @@ def dmft_cmd(
         ("status", f"{result['status']} after {int(sol.n_iter)} iterations, residual {fmt(sol.residual, 2)}"),
     ]
     title = f"neurosyn dmft  rule={params['rule']} g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}"
-    text = summary(title, rows, wall=result["wall_s"], wrote=[result["out"]] if out else [])
-    emit(result, as_json=json_, summary=text)
+    text = cli.summary(title, rows, wall=result["wall_s"], wrote=[result["out"]] if out else [])
+    cli.emit(result, as_json=json_, summary=text)
     if not sol.converged:
         raise typer.Exit(code=1)
 
@@ -114,8 +95,8 @@ def dmft_cmd(
 def kcrit_cmd(
     g: Annotated[float, typer.Option(help="coupling strength g in (0, 1)")] = 0.5,
     samples: Annotated[int, typer.Option(help="single sites per Stern solve")] = 256,
-    seed: Seed = 0,
-    json_: Json = False,
+    seed: cli.Seed = 0,
+    json_: cli.Json = False,
 ) -> None:
     """First-order line k_crit(g) = min_s s / C(0; g, s) from the Stern self-coupled model."""
     import jax.random as jr
@@ -123,7 +104,7 @@ def kcrit_cmd(
     import dmft
 
     t0 = time.perf_counter()
-    with failing_on():
+    with cli.failing_on():
         r = dmft.k_crit(g, key=jr.key(seed), method=dmft.Stationary(n_samples=samples, t_max_limit=400.0))
     result = dict(
         g=g,
@@ -137,7 +118,7 @@ def kcrit_cmd(
     )
     row = ("k_crit", f"{fmt(r.k_crit)} ± {fmt(r.y_err, 2)}  (minimiser s = {fmt(r.s)}, C(0) = {fmt(r.C0)})")
     title = f"neurosyn dmft kcrit  g={g} samples={samples} seed={seed}"
-    emit(result, as_json=json_, summary=summary(title, [row], wall=result["wall_s"]))
+    cli.emit(result, as_json=json_, summary=cli.summary(title, [row], wall=result["wall_s"]))
 
 
 def save_dmft(sol, path, prov) -> None:
@@ -148,4 +129,4 @@ def save_dmft(sol, path, prov) -> None:
     data = {"C": (("tau",), np.asarray(sol.C)), "C_err": (("tau",), np.asarray(sol.C_err))}
     data |= {"S": (("f",), np.asarray(sol.S)), "history": (("iteration",), np.asarray(sol.history))}
     data |= {name: ((), np.asarray(getattr(sol, name))) for name in scalars}
-    write_netcdf(data, {"tau": np.asarray(sol.lags), "f": np.asarray(sol.f)}, path, prov)
+    cli.write_netcdf(data, {"tau": np.asarray(sol.lags), "f": np.asarray(sol.f)}, path, prov)

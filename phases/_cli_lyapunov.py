@@ -8,25 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import (
-    FPost,
-    FPre,
-    G,
-    Json,
-    K,
-    P,
-    Quiet,
-    RuleName,
-    RuleParam,
-    Seed,
-    emit,
-    failing_on,
-    fmt,
-    require_rule,
-    rule_from_options,
-    rule_network,
-    summary,
-)
+from . import _cliutil as cli
+from ._cliutil import fmt
 
 
 class LyapunovMethod(StrEnum):
@@ -38,10 +21,11 @@ def register(app: typer.Typer) -> None:
     app.command("lyapunov")(lyapunov_cmd)
 
 
+@cli.rule_options
 def lyapunov_cmd(
-    g: G = 2.0,
-    k: K = 1.0,
-    p: P = 2.5,
+    g: cli.G = 2.0,
+    k: cli.K = 1.0,
+    p: cli.P = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons")] = 300,
     m: Annotated[int, typer.Option("--m", help="number of top exponents (QR)")] = 64,
     T: Annotated[float, typer.Option("--T", help="measured time (after the transients)")] = 500.0,
@@ -62,13 +46,11 @@ def lyapunov_cmd(
     no_synapses: Annotated[
         bool, typer.Option(help="k = 0 network without synaptic state (dimension N)")
     ] = False,
-    seed: Seed = 0,
-    json_: Json = False,
-    quiet: Quiet = False,
-    rule: RuleName = "hebbian",
-    rule_param: RuleParam = None,
-    f_post: FPost = None,
-    f_pre: FPre = None,
+    seed: cli.Seed = 0,
+    json_: cli.Json = False,
+    quiet: cli.Quiet = False,
+    rule=None,
+    rule_text: str = "hebbian",
 ) -> None:
     """Lyapunov exponents of the joint (N + N²)-dimensional network: λ_max ± err, spectrum ends, D_KY/N.
 
@@ -85,11 +67,10 @@ def lyapunov_cmd(
     params |= dict(t_transient=t_transient, t_tangent=t_tangent, reortho=reortho, synapses=not no_synapses)
     common = dict(T=T, dt=dt, synapses=not no_synapses, throw=False, progress=not quiet and not json_)
     t0 = time.perf_counter()
-    with failing_on():
-        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
-        params["rule"] = repr(plastic_rule)
-        require_rule(plastic_rule, delay=False, what="the tangent dynamics")
-        net, key = rule_network(N, g, k, p, plastic_rule, jr.key(seed))
+    with cli.failing_on():
+        params["rule"] = repr(rule)
+        cli.require_rule(rule, delay=False, what="the tangent dynamics")
+        net, key = cli.rule_network(N, g, k, p, rule, jr.key(seed))
         if method is LyapunovMethod.qr:
             qr = dict(m=m, t_transient=t_transient, t_tangent=t_tangent, reortho=reortho, bottom=bottom)
             res = ly.lyapunov_spectrum(net, key=key, **qr, **common)
@@ -130,7 +111,7 @@ def lyapunov_cmd(
         hint = "" if result["d_ky"] is not None else f"  (cumulative sum still ≥ 0 after m={m}: raise --m)"
         rows.append(("D_KY", f"{fmt(result['d_ky'])}   D_KY/N = {fmt(result['d_ky_over_N'])}{hint}"))
     rows.append(("finite", str(converged)))
-    emit(result, as_json=json_, summary=summary(title, rows, wall=wall))
+    cli.emit(result, as_json=json_, summary=cli.summary(title, rows, wall=wall))
     if not converged:
         typer.echo(
             f"error: the run became non-finite ({status}); reduce --dt or check the parameters", err=True

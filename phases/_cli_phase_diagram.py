@@ -8,21 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import (
-    FPost,
-    FPre,
-    Json,
-    Quiet,
-    RuleName,
-    RuleParam,
-    emit,
-    fail,
-    fmt,
-    out_path,
-    require_rule,
-    rule_from_options,
-    rule_spec,
-)
+from . import _cliutil as cli
+from ._cliutil import fmt
 
 
 class Method(enum.StrEnum):
@@ -55,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("phase-diagram")(phase_diagram_cmd)
 
 
+@cli.rule_options
 def phase_diagram_cmd(
     g: Annotated[str | None, typer.Option(help="g axis: start:stop:num or a,b,c [default 0:3.3:34]")] = None,
     k: Annotated[str | None, typer.Option(help="k axis: start:stop:num or a,b,c [default -1:3:41]")] = None,
@@ -94,12 +82,10 @@ def phase_diagram_cmd(
     ] = None,
     seed: Annotated[int, typer.Option(help="global seed; per-point seeds are hashed from it and (g, k)")] = 0,
     chunk: Annotated[int | None, typer.Option(help="points per task and checkpoint [one g column]")] = None,
-    json_: Json = False,
-    quiet: Quiet = False,
-    rule: RuleName = "hebbian",
-    rule_param: RuleParam = None,
-    f_post: FPost = None,
-    f_pre: FPre = None,
+    json_: cli.Json = False,
+    quiet: cli.Quiet = False,
+    rule=None,
+    rule_text: str = "hebbian",
 ) -> None:
     """Compute the (g, k) phase diagram at fixed p (Fig. 1b theory, Fig. 5a simulation), data and figure.
 
@@ -126,12 +112,10 @@ def phase_diagram_cmd(
         import neurosyn as ns
 
         ns.check_positive("p", p, "synaptic time constant")
-        spec = rule_spec(rule, rule_param, f_post, f_pre)
-        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
         if method is not Method.simulation:
             what = f"the theory of --method {method.value} (phase labels, k_crit, freezable and onset lines)"
-            require_rule(plastic_rule, hebbian=True, what=what, hint=", or --method simulation")
-        require_rule(plastic_rule, delay=False, what="the λ_max perturbation run")
+            cli.require_rule(rule, hebbian=True, what=what, hint=", or --method simulation")
+        cli.require_rule(rule, delay=False, what="the λ_max perturbation run")
         grid = phases.Grid(g=g_spec, k=k_spec)
         if grid.axes["g"].min() < 0:
             raise ValueError(
@@ -148,14 +132,14 @@ def phase_diagram_cmd(
                     f"T (run length) must be > {t_min:g} (kick at {SimulationPoint.t_kick:g}, then "
                     f"{SimulationPoint.t_align:g} of alignment), valid range ({t_min:g}, inf); got T={T_}"
                 )
-            simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_, rule=spec)
+            simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_, rule=rule_text)
         fn = {
             Method.theory: lambda: theory,
             Method.simulation: lambda: simulation,
             Method.both: lambda: BothPoint(theory, simulation),
         }[method]()
-        path = out_path(out_)
-        params = dict(method=method.value, preset=preset.value if preset else None, p=p, rule=spec)
+        path = cli.out_path(out_)
+        params = dict(method=method.value, preset=preset.value if preset else None, p=p, rule=rule_text)
         ds = phases.sweep(
             fn,
             grid,
@@ -170,12 +154,12 @@ def phase_diagram_cmd(
             connect_timeout=connect_timeout,
         )
     except (ValueError, ConnectionError, phases.CheckpointError) as err:
-        fail(str(err))
+        cli.fail(str(err))
     wall = time.perf_counter() - t0
     counts = phases.status_counts(ds)
     figures = []
     if plot_ and counts["ok"] + counts["not_converged"] > 0:
-        figures = [str(f) for f in save_figure(ds, out_path(plot_))]
+        figures = [str(f) for f in save_figure(ds, cli.out_path(plot_))]
     result = dict(
         params=dict(
             g=g_spec,
@@ -184,7 +168,7 @@ def phase_diagram_cmd(
             method=method.value,
             preset=preset.value if preset else None,
             seed=seed,
-            rule=repr(plastic_rule),
+            rule=repr(rule),
             **({"N": N_, "networks": networks_, "T": T_} if method is not Method.theory else {"dmft": dmft_}),
         ),
         n_points=int(grid.size),
@@ -195,7 +179,7 @@ def phase_diagram_cmd(
     )
     lines = [
         f"neurosyn phase-diagram  method={method.value} p={p} g={g_spec} k={k_spec} seed={seed} "
-        f"rule={plastic_rule!r}"
+        f"rule={rule!r}"
         + (f" N={N_} networks={networks_} T={T_}" if method is not Method.theory else f" dmft={dmft_}"),
         f"  points  = {grid.size}  ok={counts['ok']} not_converged={counts['not_converged']} "
         f"failed={counts['failed']} pending={counts['pending']}",
@@ -216,6 +200,6 @@ def phase_diagram_cmd(
         result["first_error"] = str(bad[0])
         lines.append(f"  first error: {bad[0]}  (rerun with --resume to retry failed points)")
     lines.append(f"  wall    = {wall:.1f} s\n  wrote   {path}" + "".join(f"\n  wrote   {f}" for f in figures))
-    emit(result, as_json=json_, summary="\n".join(lines))
+    cli.emit(result, as_json=json_, summary="\n".join(lines))
     if counts["ok"] + counts["not_converged"] == 0:
         raise typer.Exit(code=1)

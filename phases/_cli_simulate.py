@@ -1,4 +1,4 @@
-"""`neurosyn simulate`: one finite-size run with a readable summary, JSON, and a NetCDF record."""
+"""`neurosyn simulate`: one finite-size run with a readable cli.summary, JSON, and a NetCDF record."""
 
 from __future__ import annotations
 
@@ -7,43 +7,26 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import (
-    FPost,
-    FPre,
-    G,
-    Json,
-    K,
-    P,
-    Quiet,
-    RuleName,
-    RuleParam,
-    Seed,
-    emit,
-    failing_on,
-    fmt,
-    out_path,
-    rule_from_options,
-    rule_network,
-    summary,
-    write_netcdf,
-)
+from . import _cliutil as cli
+from ._cliutil import fmt
 
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate_cmd)
 
 
+@cli.rule_options
 def simulate_cmd(
-    g: G = 2.0,
-    k: K = 1.0,
-    p: P = 2.5,
+    g: cli.G = 2.0,
+    k: cli.K = 1.0,
+    p: cli.P = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons")] = 1000,
     T: Annotated[float, typer.Option("--T", help="run length")] = 500.0,
     dt: Annotated[float, typer.Option(help="integration step")] = 0.05,
     t_burn: Annotated[
         float | None, typer.Option(help="burn-in excluded from averages [default min(max(200,50p),T/2)]")
     ] = None,
-    seed: Seed = 0,
+    seed: cli.Seed = 0,
     method: Annotated[str, typer.Option(help="integrator: euler, heun or rk4")] = "rk4",
     dtype: Annotated[str, typer.Option(help="float32 or float64")] = "float64",
     networks: Annotated[int, typer.Option(help="independent networks (vmap over seeds)")] = 1,
@@ -51,12 +34,10 @@ def simulate_cmd(
         bool, typer.Option(help="prepare the state by annealing g down from 1.4 (for g < 1)")
     ] = False,
     out: Annotated[str | None, typer.Option(help="write the recorded series to this NetCDF file")] = None,
-    json_: Json = False,
-    quiet: Quiet = False,
-    rule: RuleName = "hebbian",
-    rule_param: RuleParam = None,
-    f_post: FPost = None,
-    f_pre: FPre = None,
+    json_: cli.Json = False,
+    quiet: cli.Quiet = False,
+    rule=None,
+    rule_text: str = "hebbian",
 ) -> None:
     """Simulate the plastic network and summarise Var x, C(0), τ*, PR_A and settling."""
     import jax.numpy as jnp
@@ -66,10 +47,9 @@ def simulate_cmd(
 
     params = dict(g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, method=method, dtype=dtype)
     params |= dict(networks=networks, deform=deform)
-    with failing_on():
-        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
-        params["rule"] = repr(plastic_rule)
-        net, key = rule_network(N, g, k, p, plastic_rule, jr.key(seed))
+    with cli.failing_on():
+        params["rule"] = repr(rule)
+        net, key = cli.rule_network(N, g, k, p, rule, jr.key(seed))
         batch = networks if networks > 1 else None
         x0 = A0 = J0 = None
         t0 = time.perf_counter()
@@ -108,7 +88,7 @@ def simulate_cmd(
         wall_s=wall,
     )
     if out:
-        path = out_path(out)
+        path = cli.out_path(out)
         save_simulation(sim, path, ns.provenance(params, seed=seed))
         result["out"] = str(path)
     title = (
@@ -123,7 +103,8 @@ def simulate_cmd(
         ("PR_A", f"{fmt(result['pr_A'])}  (time mean after burn-in)"),
         ("settled", f"{settled}   quiescent = {result['quiescent']}   finite = {result['converged']}"),
     ]
-    emit(result, as_json=json_, summary=summary(title, rows, wall=wall, wrote=[result["out"]] if out else []))
+    text = cli.summary(title, rows, wall=wall, wrote=[result["out"]] if out else [])
+    cli.emit(result, as_json=json_, summary=text)
 
 
 def save_simulation(sim, path, prov) -> None:
@@ -135,4 +116,4 @@ def save_simulation(sim, path, prov) -> None:
     data = {"x": (b + ("t", "unit"), np.asarray(sim.x)), "C": (b + ("tau",), np.asarray(sim.C))}
     data |= {name: (dims, np.asarray(getattr(sim, name))) for name, dims in series.items()}
     data |= {name: (b, np.asarray(getattr(sim, name))) for name in ("var_x", "C0", "tau_star")}
-    write_netcdf(data, {"t": np.asarray(sim.t), "tau": np.asarray(sim.lags)}, path, prov)
+    cli.write_netcdf(data, {"t": np.asarray(sim.t), "tau": np.asarray(sim.lags)}, path, prov)

@@ -7,27 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import (
-    FPost,
-    FPre,
-    G,
-    Json,
-    K,
-    P,
-    Quiet,
-    RuleName,
-    RuleParam,
-    Seed,
-    emit,
-    fail,
-    failing_on,
-    fmt,
-    out_path,
-    require_rule,
-    rule_from_options,
-    rule_network,
-    summary,
-)
+from . import _cliutil as cli
+from ._cliutil import fmt
 
 # the full (N + N²)-dimensional Jacobian (per-synapse p) is a dense eigensolve of that size
 FULL_N_MAX = 40
@@ -37,10 +18,11 @@ def register(app: typer.Typer) -> None:
     app.command("spectrum")(spectrum_cmd)
 
 
+@cli.rule_options
 def spectrum_cmd(
-    g: G = 2.0,
-    k: K = 1.0,
-    p: P = 2.5,
+    g: cli.G = 2.0,
+    k: cli.K = 1.0,
+    p: cli.P = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons (2N x 2N dense eigensolve)")] = 400,
     T: Annotated[float, typer.Option("--T", help="run length")] = 200.0,
     dt: Annotated[float, typer.Option(help="integration step (RK4, float64)")] = 0.1,
@@ -50,16 +32,14 @@ def spectrum_cmd(
     sample_dt: Annotated[
         float, typer.Option(help="time between x snapshots (all N units) for the theory")
     ] = 1.0,
-    seed: Seed = 0,
+    seed: cli.Seed = 0,
     n_grid: Annotated[int, typer.Option(help="grid points per side for the Eq. 21 support")] = 401,
     edge_c: Annotated[float, typer.Option(help="outlier tolerance c/sqrt(N) beyond the support edge")] = 3.0,
     plot: Annotated[str | None, typer.Option(help="write a Fig. 4-style plot to this image file")] = None,
-    json_: Json = False,
-    quiet: Quiet = False,
-    rule: RuleName = "hebbian",
-    rule_param: RuleParam = None,
-    f_post: FPost = None,
-    f_pre: FPre = None,
+    json_: cli.Json = False,
+    quiet: cli.Quiet = False,
+    rule=None,
+    rule_text: str = "hebbian",
 ) -> None:
     """Simulate, take the final state's reduced Jacobian M̃ (Eq. 18) and compare its spectrum with Eq. 21.
 
@@ -77,18 +57,17 @@ def spectrum_cmd(
     params = dict(
         g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, sample_dt=sample_dt, n_grid=n_grid, edge_c=edge_c
     )
-    with failing_on():
+    with cli.failing_on():
         ns.check_positive("sample_dt", sample_dt, "time between x snapshots")
-        plastic_rule = rule_from_options(rule, rule_param, f_post, f_pre)
-        params["rule"] = repr(plastic_rule)
-        require_rule(plastic_rule, delay=False, what="the Jacobian spectrum")
-        full = isinstance(plastic_rule, ns.Heterogeneous)
+        params["rule"] = repr(rule)
+        cli.require_rule(rule, delay=False, what="the Jacobian spectrum")
+        full = isinstance(rule, ns.Heterogeneous)
         if full and N > FULL_N_MAX:
             raise ValueError(
-                f"--rule {plastic_rule!r} (per-synapse p) needs the full (N + N²)-dimensional Jacobian; "
+                f"--rule {rule!r} (per-synapse p) needs the full (N + N²)-dimensional Jacobian; "
                 f"--N must be <= {FULL_N_MAX}, got --N {N}"
             )
-        net, key = rule_network(N, g, k, p, plastic_rule, jr.key(seed))
+        net, key = cli.rule_network(N, g, k, p, rule, jr.key(seed))
         t0 = time.perf_counter()
         record = ns.Record(dt=round(sample_dt / dt) * dt, units=tuple(range(N)), tau_max=0.0)
         sim = ns.simulate(
@@ -103,11 +82,11 @@ def spectrum_cmd(
             progress=not quiet and not json_,
         )
         if not bool(sim.converged):
-            fail(f"the simulation became non-finite at g={g}, k={k}, p={p}; reduce dt")
+            cli.fail(f"the simulation became non-finite at g={g}, k={k}, p={p}; reduce dt")
         eigs, f_a, f_a_error = (_full_spectrum if full else _reduced_spectrum)(net, sim)
         x_samples = np.asarray(sim.x)[np.asarray(sim.t) > sim.t_burn]
         theory = None
-        if plastic_rule == ns.hebbian:
+        if rule == ns.hebbian:
             theory = spectra.spectral_support(g, k, p, float(sim.C0), x_samples, n_grid=n_grid)
         wall = time.perf_counter() - t0
     n_out = spectra.count_outliers(eigs, theory, N=N, c=edge_c) if theory is not None else None
@@ -131,31 +110,43 @@ def spectrum_cmd(
     if plot:
         from matplotlib.figure import Figure
 
-        path = out_path(plot)
+        path = cli.out_path(plot)
         fig = Figure(figsize=(5.5, 4.5), layout="constrained")
         ax = fig.subplots()
         boundary = theory.boundary if theory is not None else None
         sc = spectra.plot_spectrum(ax, eigs, f_a, boundary, p, delta=not full)
         fig.colorbar(sc, ax=ax, label="f_a")
         topology = theory.topology if theory is not None else "no Eq. 21 theory for this rule"
-        ax.set_title(f"g={g:g} k={k:g} p={p:g} N={N} rule={plastic_rule!r} ({topology})", fontsize=8)
+        ax.set_title(f"g={g:g} k={k:g} p={p:g} N={N} rule={rule!r} ({topology})", fontsize=8)
         fig.savefig(path, dpi=120)
         result["plot"] = str(path)
     no_theory = "n/a (Eq. 21 is derived for the Hebbian rule)"
     r0 = f"   k=0 radius g*sqrt<phi'^2> = {fmt(theory.radius_k0)}" if theory is not None and k == 0 else ""
     rows = [
-        ("max Re lambda", f"{fmt(result['max_real'])}   (final state, {result['jacobian']} Jacobian, "
-         f"{eigs.size} eigenvalues)"),
-        ("theory max Re", no_theory if theory is None else f"{fmt(result['theory_max_real'])}   (Eq. 21, "
-         f"{x_samples.size} x samples, C(0) = {fmt(result['C0'])})"),
+        (
+            "max Re lambda",
+            f"{fmt(result['max_real'])}   (final state, {result['jacobian']} Jacobian, "
+            f"{eigs.size} eigenvalues)",
+        ),
+        (
+            "theory max Re",
+            no_theory
+            if theory is None
+            else f"{fmt(result['theory_max_real'])}   (Eq. 21, "
+            f"{x_samples.size} x samples, C(0) = {fmt(result['C0'])})",
+        ),
         ("topology", no_theory if theory is None else f"{theory.topology}{r0}"),
-        ("outliers", no_theory if theory is None else f"{n_out}   (beyond "
-         f"{fmt(result['edge_tolerance'], 3)} = {edge_c:g}/sqrt(N))"),
+        (
+            "outliers",
+            no_theory
+            if theory is None
+            else f"{n_out}   (beyond {fmt(result['edge_tolerance'], 3)} = {edge_c:g}/sqrt(N))",
+        ),
         ("f_a check", f"{fmt(f_a_error, 2)}   (eigenvectors vs Eq. 19)"),
-    ]  # fmt: skip
+    ]  # cli.fmt: skip
     title = f"neurosyn spectrum  g={g} k={k} p={p} N={N} T={T} dt={dt} seed={seed} rule={params['rule']}"
-    text = summary(title, rows, wall=wall, wrote=[result["plot"]] if plot else [])
-    emit(result, as_json=json_, summary=text)
+    text = cli.summary(title, rows, wall=wall, wrote=[result["plot"]] if plot else [])
+    cli.emit(result, as_json=json_, summary=text)
 
 
 def _reduced_spectrum(net, sim):

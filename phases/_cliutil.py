@@ -4,6 +4,8 @@ summaries, saving with provenance."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import json
 import math
 import sys
@@ -65,6 +67,36 @@ def rule_from_options(rule: str, rule_param: list[str] | None, f_post: str | Non
     import neurosyn as ns
 
     return ns.parse_rule(rule_spec(rule, rule_param, f_post, f_pre))
+
+
+def rule_options(command):
+    """Decorator: give a typer command the options ``--rule``, ``--rule-param``, ``--f-post``, ``--f-pre``.
+
+    The command receives ``rule``, the parsed `neurosyn.Rule`, and ``rule_text``, its `rule_spec` string
+    (storable, parseable again); a malformed rule exits through `fail` with the option named.
+    """
+    base = inspect.signature(command, eval_str=True)
+    kept = [q for name, q in base.parameters.items() if name not in ("rule", "rule_text")]
+    options = {"rule": (RuleName, "hebbian"), "rule_param": (RuleParam, None), "f_post": (FPost, None)}
+    options["f_pre"] = (FPre, None)
+    extra = [
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+        for n, (a, d) in options.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args, rule="hebbian", rule_param=None, f_post=None, f_pre=None, **kwargs):
+        import neurosyn as ns
+
+        with failing_on():
+            text = rule_spec(rule, rule_param, f_post, f_pre)
+            parsed = ns.parse_rule(text)
+        return command(*args, rule=parsed, rule_text=text, **kwargs)
+
+    params = kept + extra
+    wrapper.__signature__ = base.replace(parameters=params)
+    wrapper.__annotations__ = {q.name: q.annotation for q in params} | {"return": None}
+    return wrapper
 
 
 def rule_network(N: int, g: float, k: float, p: float, rule, key):
@@ -173,6 +205,8 @@ def write_netcdf(data_vars: dict, coords: dict, path: Path, prov: dict) -> None:
 
 def fmt(value, digits: int = 4) -> str:
     """Format a number for a summary line; None/NaN print as 'n/a'."""
+    if value is None:
+        return "n/a"
     try:
         v = float(value)
     except (TypeError, ValueError):
