@@ -68,7 +68,7 @@ def main() -> None:
     t_jax = time.perf_counter() - t
     conv = np.asarray(res.converged)
     print(
-        f"neurosyn (vmapped damped Newton, float64): {t_jax:.2f} s for {n} states "
+        f"neurosyn (batched Newton + chord steps, LM fallback, float64): {t_jax:.2f} s for {n} states "
         f"({t_jax / n * 1e3:.1f} ms/state); converged {conv.sum()}/{n}; max residual "
         f"{float(np.max(np.asarray(res.init_residual)[conv])) if conv.any() else float('nan'):.2e}; "
         f"Newton steps median {int(np.median(np.asarray(res.init_n_iter)))}"

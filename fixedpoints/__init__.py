@@ -10,6 +10,7 @@ from ._find import find_fixed_points as find_fixed_points
 from ._find import random_states as random_states
 from ._find import residual_function as residual_function
 from ._find import residual_jacobian as residual_jacobian
+from ._find import self_coupled_states as self_coupled_states
 from ._find import sign_states as sign_states
 from ._find import trajectory_states as trajectory_states
 from ._freeze import PHASES as FREEZE_PHASES
@@ -51,6 +52,7 @@ __all__ = [
     "residual_function",
     "residual_jacobian",
     "sample_fixed_point_x",
+    "self_coupled_states",
     "settle",
     "sign_states",
     "trajectory_states",

@@ -6,10 +6,16 @@ stability from the reduced Jacobian M̃ (Eq. 18) at (x*, A*). Halted network (A 
     F(x) = −x + (J + A) φ(x) = 0,   stability from −I + (J + A) diag φ′(x).
 The non-plastic network is the halted one with A = 0 (or k = 0).
 
-The solver is a damped Newton iteration with the analytic N×N Jacobian (an O(N²) build and one LU per step),
-vmapped over initial states. Each step takes the first of the step lengths 1, ½, …, 2⁻⁹ that lowers ‖F‖
-(Armijo test), which makes Newton globally usable from random starts while keeping its quadratic convergence
-(the full step is accepted near a root). The iteration stops when ‖F(x)‖₂ ≤ tol.
+The solver is Newton's method with the analytic N×N Jacobian (one LU per step, then up to three chord steps
+that reuse it), vmapped over the initial states that are still working: converged or stalled states leave
+the batch, so the cost follows the hard cases only. Each Newton step takes the first of the step lengths 1,
+½, …, 2⁻⁹ that passes the Armijo test on ‖F‖; where none does, the state switches to Levenberg–Marquardt
+steps (MᵀM + μI) dx = −MᵀF until the damping has fallen back, and is given up when μ explodes (a local
+minimum of ‖F‖ that is not a root) or ‖F‖ has not halved in 8 rounds. The iteration stops at ‖F(x)‖₂ ≤ tol.
+
+Seeds matter more than the solver: random states are usually in the basin of unstable fixed points, and
+the joint dynamics reaches stable ones only after a transient that grows with N. `self_coupled_states` runs
+a cheap surrogate flow with the same fixed points, which freezes within a few hundred time units.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from jaxtyping import Array, Bool, Complex, Float, Int
 import neurosyn as ns
 
 _ALPHAS = 2.0 ** -jnp.arange(10.0)  # Armijo step lengths tried in parallel
+_N_CHORD = 3  # chord steps (reusing the LU) after each Newton step
+_LM_MIN, _LM_MAX = 1e-7, 1e6  # Levenberg–Marquardt damping factor: back to Newton below, stalled above
+_PATIENCE = 8  # Newton/LM rounds without a halving of ‖F‖ after which a state is given up
 
 
 def _plastic_term(net: ns.Network, x):
@@ -59,48 +68,133 @@ def residual_jacobian(net: ns.Network, J, x, *, plastic: bool = True, A=None):
     return M
 
 
-def _newton(net, J, A, x0, *, plastic, tol, max_steps):
-    """Damped Newton for one initial state. Returns (x, residual, n_iter, status-index)."""
-    F = lambda x: residual_function(net, J, x, plastic=plastic, A=A)
-    norm = lambda v: jnp.sqrt(jnp.sum(v * v))
-
-    def cond(c):
-        x, r, i, finite = c
-        return (r > tol) & (i < max_steps) & finite
-
-    def body(c):
-        x, r, i, _ = c
-        Jac = residual_jacobian(net, J, x, plastic=plastic, A=A)
-        dx = jnp.linalg.solve(Jac, -F(x))
-        trial = x[None, :] + _ALPHAS[:, None] * dx[None, :]
-        rt = jax.vmap(lambda y: norm(F(y)))(trial)
-        ok = jnp.isfinite(rt) & (rt <= (1.0 - 1e-4 * _ALPHAS) * r)
-        j = jnp.where(jnp.any(ok), jnp.argmax(ok), _ALPHAS.shape[0] - 1)
-        x_new = trial[j]
-        r_new = rt[j]
-        return x_new, r_new, i + 1, jnp.isfinite(r_new) & jnp.all(jnp.isfinite(x_new))
-
-    r0 = norm(F(x0))
-    x, r, n, finite = lax.while_loop(cond, body, (x0, r0, jnp.asarray(0), jnp.isfinite(r0)))
-    status = ns.Status.where(
-        ~finite, ns.Status.nonfinite, ns.Status.where(r <= tol, ns.Status.success, ns.Status.max_steps)
-    )
-    return x, r, n, status
-
-
-def _relax(net, J, A, x, *, plastic, n_relax, dt):
-    """Euler steps of the A-slaved flow ẋ = F(x): moves a state towards a nearby stable fixed point."""
-    step = lambda _, y: y + dt * residual_function(net, J, y, plastic=plastic, A=A)
-    return lax.fori_loop(0, n_relax, step, x)
+def _norm(v):
+    return jnp.sqrt(jnp.sum(v * v, axis=-1))
 
 
 @eqx.filter_jit
-def _solve_batch(net, J, A, X0, plastic, tol, max_steps, n_relax, dt_relax):
-    def one(x0):
-        x0 = _relax(net, J, A, x0, plastic=plastic, n_relax=n_relax, dt=dt_relax)
-        return _newton(net, J, A, x0, plastic=plastic, tol=tol, max_steps=max_steps)
+def _newton_step(net, J, A, X, R, plastic):
+    """One Newton step per row of X [b, N] (residual norms R [b]), then up to _N_CHORD chord steps.
 
-    return jax.vmap(one)(X0)
+    The Newton step takes the first of the step lengths 1, ½, …, 2⁻⁹ that passes the Armijo test on ‖F‖;
+    if none does, x is left unchanged and ``accepted`` is False (the caller switches to Levenberg–Marquardt).
+    Chord steps reuse the LU factors and are kept only while each at least halves ‖F‖ (O(N²) each).
+    """
+    F = lambda x: residual_function(net, J, x, plastic=plastic, A=A)
+
+    def one(x, r):
+        lu = jax.scipy.linalg.lu_factor(residual_jacobian(net, J, x, plastic=plastic, A=A))
+        dx = jax.scipy.linalg.lu_solve(lu, -F(x))
+        trial = x[None, :] + _ALPHAS[:, None] * dx[None, :]
+        rt = _norm(jax.vmap(F)(trial))
+        ok = jnp.isfinite(rt) & (rt <= (1.0 - 1e-4 * _ALPHAS) * r)
+        accepted = jnp.any(ok)
+        j = jnp.argmax(ok)
+        x, r = jnp.where(accepted, trial[j], x), jnp.where(accepted, rt[j], r)
+
+        def chord(c, _):
+            x, r, go = c
+            y = x + jax.scipy.linalg.lu_solve(lu, -F(x))
+            ry = _norm(F(y))
+            take = go & accepted & jnp.isfinite(ry) & (ry <= 0.5 * r)
+            return (jnp.where(take, y, x), jnp.where(take, ry, r), take), None
+
+        (x, r, _), _ = lax.scan(chord, (x, r, jnp.asarray(True)), None, length=_N_CHORD)
+        return x, r, accepted
+
+    return jax.vmap(one)(X, R)
+
+
+@eqx.filter_jit
+def _lm_step(net, J, A, X, R, lam, plastic):
+    """One Levenberg–Marquardt step per row: (MᵀM + μI) dx = −MᵀF with μ = lam·tr(MᵀM)/N, M = ∂F/∂x.
+
+    Accepted (and lam divided by 3) when ‖F‖ decreases; otherwise x is kept and lam multiplied by 4.
+    """
+    F = lambda x: residual_function(net, J, x, plastic=plastic, A=A)
+
+    def one(x, r, lam):
+        M = residual_jacobian(net, J, x, plastic=plastic, A=A)
+        Fx = F(x)
+        H = M.T @ M
+        mu = lam * jnp.trace(H) / x.shape[0]
+        dx = jax.scipy.linalg.cho_solve(
+            jax.scipy.linalg.cho_factor(H + mu * jnp.eye(x.shape[0], dtype=x.dtype)), -(M.T @ Fx)
+        )
+        y = x + dx
+        ry = _norm(F(y))
+        ok = jnp.isfinite(ry) & (ry < r)
+        return jnp.where(ok, y, x), jnp.where(ok, ry, r), jnp.where(ok, lam / 3.0, lam * 4.0)
+
+    return jax.vmap(one)(X, R, lam)
+
+
+@eqx.filter_jit
+def _residual_norms(net, J, A, X, plastic):
+    return _norm(jax.vmap(lambda x: residual_function(net, J, x, plastic=plastic, A=A))(X))
+
+
+@eqx.filter_jit
+def _relax(net, J, A, X, n_relax, dt, plastic):
+    """Euler steps of the A-slaved flow ẋ = F(x): moves states towards nearby stable fixed points."""
+    step = lambda _, Y: Y + dt * jax.vmap(lambda y: residual_function(net, J, y, plastic=plastic, A=A))(Y)
+    return lax.fori_loop(0, n_relax, step, X)
+
+
+def _bucket(m: int, n: int) -> int:
+    """Padded batch size for m active rows out of n: the next power of four (≤ n), so few shapes compile."""
+    b = 1
+    while b < m:
+        b *= 4
+    return min(n, b)
+
+
+def _solve(net, J, A, X0, *, plastic, tol, max_steps):
+    """Newton (with chord steps) and a Levenberg–Marquardt fallback, over an active set of initial states.
+
+    Converged, stalled and non-finite states leave the batch, so the cost follows the states still working.
+    Returns numpy (x [n, N], ‖F‖ [n], Newton/LM steps [n], status index [n]).
+    """
+    n = X0.shape[0]
+    X = np.array(X0)
+    R = np.asarray(_residual_norms(net, J, A, X0, plastic)).copy()
+    n_iter = np.zeros(n, np.int64)
+    lam = np.zeros(n)  # 0: Newton mode; > 0: LM damping factor
+    stalled = np.zeros(n, bool)
+    history = [R.copy()]  # residual norms after each round, for the progress test
+    while True:
+        finite = np.isfinite(R) & np.all(np.isfinite(X), axis=1)
+        active = finite & (R > tol) & (n_iter < max_steps) & ~stalled
+        if not active.any():
+            break
+        for mode in ("newton", "lm"):
+            idx = np.flatnonzero(active & ((lam == 0) if mode == "newton" else (lam > 0)))
+            if idx.size == 0:
+                continue
+            b = _bucket(idx.size, n)
+            pad = np.concatenate([idx, np.full(b - idx.size, idx[0])])
+            Xb, Rb = jnp.asarray(X[pad]), jnp.asarray(R[pad])
+            if mode == "newton":
+                Xn, Rn, acc = _newton_step(net, J, A, Xb, Rb, plastic)
+                acc = np.asarray(acc)[: idx.size]
+                lam[idx[~acc]] = 1e-3  # Armijo failed: switch to Levenberg–Marquardt
+            else:
+                Xn, Rn, ln = _lm_step(net, J, A, Xb, Rb, jnp.asarray(lam[pad]), plastic)
+                ln = np.asarray(ln)[: idx.size]
+                lam[idx] = np.where(ln < _LM_MIN, 0.0, ln)  # well inside the Newton region: back to Newton
+                stalled[idx] = ln > _LM_MAX  # a local minimum of ‖F‖ that is not a root
+            X[idx] = np.asarray(Xn)[: idx.size]
+            R[idx] = np.asarray(Rn)[: idx.size]
+            n_iter[idx] += 1
+        history.append(R.copy())
+        if len(history) > _PATIENCE:  # no halving of ‖F‖ in _PATIENCE rounds: far from any root, give up
+            stalled |= active & (R > 0.5 * history[-1 - _PATIENCE])
+    finite = np.isfinite(R) & np.all(np.isfinite(X), axis=1)
+    status = np.where(~finite, 2, np.where(R <= tol, 0, 1))  # success, max_steps (or stalled), nonfinite
+    return X, R, n_iter, status
+
+
+_STATUS = (ns.Status.success, ns.Status.max_steps, ns.Status.nonfinite)
 
 
 class FixedPoints(eqx.Module):
@@ -276,10 +370,13 @@ def find_fixed_points(
     net = eqx.tree_at(lambda n: (n.g, n.k, n.p), net, (f64(net.g), f64(net.k), f64(net.p)))
     ns.check_nonnegative("relax", relax, "relaxation time before Newton")
     ns.check_positive("dt_relax", dt_relax, "Euler step of the relaxation")
-    n_relax = jnp.asarray(int(round(relax / dt_relax)))
-    x, r, n_iter, status = _solve_batch(
-        net, J, A_, X0, plastic, jnp.asarray(tol), jnp.asarray(max_steps), n_relax, jnp.asarray(dt_relax)
-    )
+    n_relax = int(round(relax / dt_relax))
+    if n_relax:
+        X0 = _relax(net, J, A_, X0, jnp.asarray(n_relax), jnp.asarray(dt_relax, jnp.float64), plastic)
+    x, r, n_iter, code = _solve(net, J, A_, X0, plastic=plastic, tol=tol, max_steps=max_steps)
+    where = jax.vmap(lambda c: ns.Status.where(c == 2, _STATUS[2], ns.Status.where(c == 0, *_STATUS[:2])))
+    status = where(jnp.asarray(code))
+    r, n_iter = jnp.asarray(r), jnp.asarray(n_iter)
     conv = np.asarray(status == ns.Status.success)
     if throw and not conv.any():
         raise ns.ConvergenceError(
@@ -357,3 +454,68 @@ def trajectory_states(
     rec = ns.Record(dt=stride, units=tuple(range(net.N)), tau_max=0.0)
     sim = ns.simulate(net, T_run, key=key, dt=dt, record=rec, J0=jnp.asarray(J) / g, t_burn=0.0)
     return sim.x[-n:]
+
+
+def self_coupled_states(
+    net: ns.Network,
+    J,
+    n: int,
+    *,
+    key,
+    T: float = 2000.0,
+    tau_s: float | tuple[float, ...] = (10.0, 100.0),
+    dt: float = 0.2,
+    scale: float = 2.0,
+) -> Float[Array, "n N"]:
+    """n seeds for Newton from a surrogate flow whose fixed points are exactly the joint fixed points.
+
+    The rank-one synaptic fixed point A*(x)φ = u (v·φ), (u, v) = rule.drive(φ) (for the Hebbian rule
+    kC0·φ, a self-coupling s = kC0 shared by all units), is replaced by u·c with a slow scalar memory c:
+        ẋ = −x + Jφ(x) + u(φ) c,     τ_s ċ = v(φ)·φ − c,
+    integrated by Euler (``dt``) for time T from x(0) ~ N(0, scale²) and c(0) = v(φ₁)·φ₁ at the saturated
+    state φ₁ = φ(3 sign x(0)) (for the Hebbian rule s(0) ≈ k, an upper bound of kC0). A tuple ``tau_s`` is
+    cycled over the states: a short memory freezes chaotic states fastest at g > 1; a long one keeps
+    states from collapsing to x = 0 at g < 1, where the trivial fixed point is stable.
+    Where ẋ = 0 and ċ = 0, c = v·φ and x solves the joint fixed-point equation F(x) = 0 exactly.
+
+    Why: the joint dynamics settles only after a transient whose length grows with N, and the A-slaved flow
+    ẋ = F(x) (c following v·φ instantly) stays chaotic at moderate k, because chaos keeps C0 and so s = kC0
+    low. Holding the self-coupling near its fixed-point value for a time τ_s lets each unit lock onto a
+    branch of x = η + s tanh x (the Stern single site, model.md §7.3), and the states freeze.
+    The end states are seeds, not results: pass them to `find_fixed_points`, which polishes and classifies.
+    """
+    n = ns.check_int("n", n, "number of initial states")
+    ns.check_positive("T", T, "run length of the surrogate flow")
+    taus = tuple(float(t) for t in np.atleast_1d(tau_s))
+    for t in taus:
+        ns.check_positive("tau_s", t, "memory time of the self-coupling")
+    ns.check_positive("dt", dt, "Euler step")
+    ns.check_positive("scale", scale, "standard deviation of x(0)")
+    if dt >= 1.0 or dt >= min(taus):
+        raise ValueError(f"dt={dt} must be below 1 and below tau_s={tau_s} for the Euler flow to be stable")
+    J = jnp.asarray(J, jnp.float64)
+    if J.shape != (net.N, net.N):
+        raise ValueError(f"J has shape {J.shape}; expected {(net.N, net.N)} for N={net.N}")
+    X0 = scale * jr.normal(key, (n, net.N), jnp.float64)
+    f64 = lambda v: jnp.asarray(v, jnp.float64)
+    net = eqx.tree_at(lambda m: (m.g, m.k, m.p), net, (f64(net.g), f64(net.k), f64(net.p)))
+    tau = jnp.asarray([taus[i % len(taus)] for i in range(n)], jnp.float64)
+    return _self_coupled_flow(net, J, X0, int(round(T / dt)), f64(dt), tau)
+
+
+@eqx.filter_jit
+def _self_coupled_flow(net, J, X0, n_steps, dt, tau_s):
+    def drive(x):
+        phi = net.phi(x)
+        u, v = net.rule.drive(phi, net.k, net.N)
+        return phi, u, jnp.dot(v, phi)
+
+    sat = jax.vmap(lambda x: drive(3.0 * jnp.sign(x))[2])(X0)
+
+    def step(_, c):
+        X, s = c
+        phi, u, target = jax.vmap(drive)(X)
+        X = X + dt * (-X + phi @ J.T + u * s[:, None])
+        return X, s + (dt / tau_s) * (target - s)  # tau_s [n]: one memory time per state
+
+    return lax.fori_loop(0, n_steps, step, (X0, sat))[0]

@@ -83,14 +83,28 @@ def complexity_cmd(
     emit(result, as_json=json_, summary="\n".join(lines))
 
 
+_SEEDS = ("self-coupled", "random", "sign", "trajectory")
+
+
 @fixedpoints_app.command("find")
 def find_cmd(
     g: Annotated[float, typer.Option(help="coupling strength g")] = 2.0,
     k: Annotated[float, typer.Option(help="plasticity strength k")] = 2.25,
     p: Annotated[float, typer.Option(help="synaptic time constant p")] = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons")] = 200,
-    n_init: Annotated[int, typer.Option(help="initial states, x_i ~ N(0, 1)")] = 64,
-    relax: Annotated[float, typer.Option(help="time along the A-slaved flow before Newton")] = 50.0,
+    n_init: Annotated[int, typer.Option(help="initial states")] = 64,
+    seeds: Annotated[
+        str,
+        typer.Option(
+            help="initial states: self-coupled (surrogate flow with the joint fixed points, then Newton), "
+            "random (x ~ N(0, 1), --relax along the A-slaved flow), sign (sign patterns), trajectory "
+            "(states along one simulated run)"
+        ),
+    ] = "self-coupled",
+    T_seed: Annotated[
+        float, typer.Option("--T-seed", help="run time of the self-coupled flow or the trajectory")
+    ] = 2000.0,
+    relax: Annotated[float, typer.Option(help="time along the A-slaved flow before Newton")] = 0.0,
     seed: Annotated[int, typer.Option(help="integer seed (J and the initial states)")] = 0,
     tol: Annotated[float, typer.Option(help="residual tolerance ‖F‖₂")] = 1e-10,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
@@ -103,13 +117,21 @@ def find_cmd(
     import fixedpoints as fps
     import neurosyn as ns
 
-    params = dict(g=g, k=k, p=p, N=N, n_init=n_init, relax=relax, tol=tol)
+    params = dict(g=g, k=k, p=p, N=N, n_init=n_init, seeds=seeds, T_seed=T_seed, relax=relax, tol=tol)
     t0 = time.perf_counter()
     try:
+        seeds = ns.check_choice("seeds", seeds, _SEEDS)
         net = ns.Network(N=N, g=g, k=k, p=p)
         key_J, key_x = jr.split(jr.key(seed))
         J = ns.sample_couplings(net, key_J)
-        X0 = fps.random_states(N, n_init, key=key_x)
+        if seeds == "self-coupled":
+            X0 = fps.self_coupled_states(net, J, n_init, key=key_x, T=T_seed)
+        elif seeds == "random":
+            X0 = fps.random_states(N, n_init, key=key_x)
+        elif seeds == "sign":
+            X0 = fps.sign_states(net, J, n_init, key=key_x)
+        else:
+            X0 = fps.trajectory_states(net, J, n_init, key=key_x, T=T_seed)
         res = fps.find_fixed_points(net, J, X0, tol=tol, relax=relax, throw=False)
     except ValueError as err:
         fail(str(err))
@@ -128,13 +150,14 @@ def find_cmd(
         wall_s=wall,
     )
     edges = ", ".join(fmt(v, 4) for v in result["max_real_bulk"][:8]) or "none"
+    more = " …" if len(result["max_real_bulk"]) > 8 else ""
     summary = (
-        f"neurosyn fixedpoints find  g={g} k={k} p={p} N={N} n_init={n_init} seed={seed}\n"
+        f"neurosyn fixedpoints find  g={g} k={k} p={p} N={N} n_init={n_init} seeds={seeds} seed={seed}\n"
         f"  converged   = {n_conv}/{n_init} initial states (‖F‖₂ ≤ {tol:g})\n"
         f"  found       = {result['n_found']} distinct fixed points (x and −x counted apart), "
         f"{result['n_stable']} stable\n"
         f"  max |F|     = {fmt(result['max_residual'], 3)}\n"
-        f"  max Re λ    = {edges}  (bulk edge of M̃ at the stable ones; 0 = marginal)\n"
+        f"  max Re λ    = {edges}{more}  (bulk edge of M̃ at the stable ones, one per ± pair; 0 = marginal)\n"
         f"  wall        = {wall:.2f} s"
     )
     emit(result, as_json=json_, summary=summary)
