@@ -11,7 +11,7 @@ that reuse it), vmapped over the initial states that are still working: converge
 the batch, so the cost follows the hard cases only. Each Newton step takes the first of the step lengths 1,
 ½, …, 2⁻⁹ that passes the Armijo test on ‖F‖; where none does, the state switches to Levenberg–Marquardt
 steps (MᵀM + μI) dx = −MᵀF until the damping has fallen back, and is given up when μ explodes (a local
-minimum of ‖F‖ that is not a root) or ‖F‖ has not halved in 8 rounds. The iteration stops at ‖F(x)‖₂ ≤ tol.
+minimum of ‖F‖ that is not a root) or ‖F‖ has not halved in 20 rounds. The iteration stops at ‖F(x)‖₂ ≤ tol.
 
 Seeds matter more than the solver: random states are usually in the basin of unstable fixed points, and
 the joint dynamics reaches stable ones only after a transient that grows with N. `self_coupled_states` runs
@@ -35,7 +35,7 @@ import neurosyn as ns
 _ALPHAS = 2.0 ** -jnp.arange(10.0)  # Armijo step lengths tried in parallel
 _N_CHORD = 3  # chord steps (reusing the LU) after each Newton step
 _LM_MIN, _LM_MAX = 1e-7, 1e6  # Levenberg–Marquardt damping factor: back to Newton below, stalled above
-_PATIENCE = 8  # Newton/LM rounds without a halving of ‖F‖ after which a state is given up
+_PATIENCE = 20  # Newton/LM rounds without a halving of ‖F‖ after which a state is given up
 
 
 def _plastic_term(net: ns.Network, x):

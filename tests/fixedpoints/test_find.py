@@ -191,3 +191,88 @@ def test_errors_and_status(key):
     bad = fp.find_fixed_points(net, J, jnp.full((1, 10), jnp.nan), throw=False)
     assert bool(jnp.all(bad.init_status == ns.Status.nonfinite))
     assert bool(jnp.isnan(bad.init_residual[0]))
+
+
+def test_newton_agrees_with_scipy_root(key):
+    # oracle: MINPACK hybr (scipy.optimize.root) from the same near-root seeds reaches the same points (1e-9)
+    N, k = 40, 3.0
+    net = ns.Network(N=N, g=0.3, k=k, p=2.5)
+    kJ, ks = jr.split(key)
+    J = ns.sample_couplings(net, kJ)
+    X0 = fp.sign_states(net, J, 6, key=ks, chi=fp.g0_chi(k))
+    res = fp.find_fixed_points(net, J, X0, classify=False)
+    Jn = np.asarray(J)
+    F = lambda x: -x + Jn @ np.tanh(x) + k * np.mean(np.tanh(x) ** 2) * np.tanh(x)
+    for i, x0 in enumerate(np.asarray(X0)):
+        assert bool(res.converged[i]) and float(res.init_residual[i]) <= 1e-10
+        sol = optimize.root(F, x0, method="hybr", tol=1e-14)
+        assert np.linalg.norm(F(sol.x)) <= 1e-10
+        x = np.asarray(res.x[int(res.init_index[i])])
+        assert min(np.max(np.abs(x - sol.x)), np.max(np.abs(x + sol.x))) < 1e-9
+
+
+def test_lm_fallback_reports_stalls_instead_of_garbage(key):
+    # from far random states at k = 0, g = 3 some solves stall at minima of ‖F‖ that are not roots: they
+    # must be flagged max_steps with their (large) residual, and every state reported converged is a root
+    N = 30
+    net = ns.Network(N=N, g=3.0, k=0.0, p=2.5)
+    J = ns.sample_couplings(net, key)
+    X0 = fp.random_states(N, 32, key=jr.fold_in(key, 1), scale=3.0)
+    res = fp.find_fixed_points(net, J, X0, plastic=False, classify=False, throw=False, max_steps=60)
+    conv = np.asarray(res.converged)
+    r = np.asarray(res.init_residual)
+    assert conv.any() and (~conv).any()  # both outcomes occur in this case
+    assert np.all(r[conv] <= 1e-10) and np.all(r[~conv] > 1e-10)
+    assert np.all(np.asarray(res.init_status == ns.Status.max_steps)[~conv])
+    Jn = np.asarray(J)
+    for x in np.asarray(res.x):
+        assert np.linalg.norm(-x + Jn @ np.tanh(x)) <= 1e-10  # numpy re-evaluation of each returned point
+
+
+@pytest.mark.parametrize(("g", "k"), [(2.0, 2.25), (0.5, 1.9)])
+def test_self_coupled_seeds_find_stable_fixed_points(key, g, k):
+    # the surrogate flow's fixed points are joint fixed points; from its end states Newton finds stable ones
+    # (eig M̃ re-checked with numpy) at both Fig. 6e points, where random starts mostly find unstable ones
+    N = 60
+    net = ns.Network(N=N, g=g, k=k, p=2.5)
+    kJ, ks = jr.split(key)
+    J = ns.sample_couplings(net, kJ)
+    X0 = fp.self_coupled_states(net, J, 16, key=ks, T=1000.0)
+    res = fp.find_fixed_points(net, J, X0, throw=False)
+    nz = np.asarray(res.C0) > 1e-3
+    st = np.asarray(res.stable) & nz
+    assert st.sum() >= 2 and float(jnp.max(res.residual)) <= 1e-10
+    for x in np.asarray(res.x)[st][:2]:
+        ph, d = np.tanh(x), 1 - np.tanh(x) ** 2
+        Mx = -np.eye(N) + (np.asarray(J) + k * np.outer(ph, ph) / N) * d[None, :]
+        top = np.hstack([Mx, np.mean(ph**2) * np.diag(d) + np.outer(ph, ph * d) / N])
+        bottom = np.hstack([(k / 2.5) * np.eye(N), -np.eye(N) / 2.5])
+        assert np.max(np.linalg.eigvals(np.vstack([top, bottom])).real) < 0  # Eq. 18, built by hand
+
+
+def test_self_coupled_states_validation(key):
+    net = ns.Network(N=10, g=2.0, k=2.0, p=2.5)
+    J = ns.sample_couplings(net, key)
+    with pytest.raises(ValueError, match="tau_s"):
+        fp.self_coupled_states(net, J, 4, key=key, tau_s=0.0)
+    with pytest.raises(ValueError, match="dt"):
+        fp.self_coupled_states(net, J, 4, key=key, dt=1.5)
+    with pytest.raises(ValueError, match="J has shape"):
+        fp.self_coupled_states(net, J[:5], 4, key=key)
+
+
+@pytest.mark.slow
+def test_found_fixed_points_bulk_edges_match_eq21_at_N200(key):
+    # model.md §7.6: at N = 200 the bulk edge of M̃ at each stable fixed point found by the finder matches
+    # Eq. 21 evaluated on that point's own x and C0 within 0.03 (observed spread ≈ 0.01 ≈ 0.15/√N), and is
+    # within the finite-N marginality tolerance 2/√N of 0 at (g, k) = (0.5, 1.9) (Fig. 6e)
+    N = 200
+    net = ns.Network(N=N, g=0.5, k=1.9, p=2.5)
+    kJ, ks = jr.split(key)
+    J = ns.sample_couplings(net, kJ)
+    res = fp.find_fixed_points(net, J, fp.self_coupled_states(net, J, 8, key=ks), throw=False)
+    ms = fp.marginal_spectra(net, res, key=jr.fold_in(key, 3))
+    mr, own = np.asarray(ms.max_real), np.asarray(ms.theory_max_real_own)
+    assert mr.size >= 4
+    np.testing.assert_allclose(mr, own, atol=0.03)
+    assert np.all(mr < 0) and np.all(mr > -2 / math.sqrt(N))
