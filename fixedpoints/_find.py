@@ -141,8 +141,13 @@ def _relax(net, J, A, X, n_relax, dt, plastic):
     return lax.fori_loop(0, n_relax, step, X)
 
 
-def _bucket(m: int, n: int) -> int:
-    """Padded batch size for m active rows out of n: the next power of four (≤ n), so few shapes compile."""
+def _bucket(m: int, n: int, N: int) -> int:
+    """Padded batch size for m active rows out of n: the next power of four (≤ n), so few shapes compile.
+
+    For N ≤ 128 a step costs less than a compilation, so the whole batch keeps one shape.
+    """
+    if N <= 128:
+        return n
     b = 1
     while b < m:
         b *= 4
@@ -171,7 +176,7 @@ def _solve(net, J, A, X0, *, plastic, tol, max_steps):
             idx = np.flatnonzero(active & ((lam == 0) if mode == "newton" else (lam > 0)))
             if idx.size == 0:
                 continue
-            b = _bucket(idx.size, n)
+            b = _bucket(idx.size, n, X.shape[1])
             pad = np.concatenate([idx, np.full(b - idx.size, idx[0])])
             Xb, Rb = jnp.asarray(X[pad]), jnp.asarray(R[pad])
             if mode == "newton":

@@ -488,6 +488,17 @@ def k_onset(g, *, k_max: float = 40.0) -> float:
         smallest k with a root of C0 = ⟨tanh² x⟩ at which g²⟨(cosh² x − kC0)⁻²⟩ ≤ 1 (Eqs. 24–26).
     Assumptions:
         the set of k with stable fixed points is an interval [k_onset, ∞) (bisection on existence).
+    Note:
+        For 0 < g < 1 this onset lies below the first-order line of the dynamics, `dmft.k_crit` (1.643
+        against 1.83 at g = 0.5); both start at the exact k_c = 2.0170 at g = 0. The two are different
+        questions (existence of stable nonzero fixed points vs. of a chaotic state), so a gap is not a
+        contradiction: between them the dynamics from generic states falls to x = 0 while nonzero stable fixed
+        points exist. Finite-N evidence (`find_fixed_points` from `self_coupled_states`, g = 0.5): at
+        k = 1.8 < k_crit, N = 400, two networks gave 11 and 21 stable nonzero pairs (C0 0.878, bulk edges
+        up to −0.009); at k = 1.7, N = 200 two pairs (C0 0.81, 0.83; mean field 0.804) but none at N = 400
+        from 64 seeds. So stable fixed points do exist below k_crit; how far down (1.643 or higher) is not
+        settled at these N. The paper's Fig. 1b hatched region is described as not entering the quiescent
+        region (v); the §7.4 counting is a reconstruction.
     """
     ns.check_positive("k_max", k_max, "upper end of the k bracket")
     ga = np.asarray(g, dtype=np.float64)
