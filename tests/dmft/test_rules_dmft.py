@@ -129,46 +129,107 @@ def test_general_rule_solution_matches_hebbian_kernel(key):
 # --- DMFT against the simulator ---------------------------------------------------------------------
 
 G, K, P = 3.0, 1.0, 2.5
-# τ* tolerances are EMPIRICAL, not derived: at N = 1000 (2 networks, T = 500) the measured τ*_sim/τ*_dmft − 1
-# was +0.17 (expression), −0.18 (STDP) and +0.34 (heterogeneous p) while C(0) agreed within 2 %. The cause is
-# not yet understood (finite N, unequilibrated slow synapses for heavy-tailed p_ij, or the estimator); the
-# bounds below only guard against gross errors (a wrong kernel sign or delay changes τ* by factors).
-TAU_TOL = {"expression": 0.3, "stdp": 0.3, "heterogeneous": 0.5}
+# C(0): one network's time-averaged C(0) scatters by ~0.5/√N across seeds (as for the Hebbian rule), so
+# |C0_sim − C0_dmft| < 1/√N is a 2σ bound (tighter for the mean of 2 networks).
+# τ*: one N = 1000 network over T = 500 gives τ* to ~5 % (its C(τ) is averaged over N units and ~100
+# correlation times), so 15 % is a 3σ bound for the mean of two. Measured τ*_sim/τ*_dmft − 1 = +0.17
+# (expression), −0.18 (STDP), +0.34 (heterogeneous p) while C(0) agreed within 2 %: solve_dmft stops early on
+# a slow drift of C(τ)'s tail at k ≠ 0 (README "known limitations"), so the τ* check is a strict xfail
+# until the solver is fixed.
+TAU_RTOL = 0.15
 
 
-def _sim(rule, N, key, T, n_networks):
+def _sim(rule, N, key, T, n_networks, g=G, k=K, units=()):
     p = P
     if isinstance(rule, ns.Heterogeneous):  # one p_ij draw shared by the batch (the kernel is its average)
         p = rule.sample_p(jr.fold_in(key, 99), N)
-    net = ns.Network(N=N, g=G, k=K, p=p, rule=rule)
-    rec = ns.Record(dt=0.2, units=(), tau_max=40.0)
+    net = ns.Network(N=N, g=g, k=k, p=p, rule=rule)
+    rec = ns.Record(dt=0.2, units=units, tau_max=60.0)
     return ns.simulate(net, T, key=key, dt=0.1, t_burn=150.0, record=rec, n_networks=n_networks)
 
 
 @pytest.mark.parametrize("rule", [ns.Expression("post", "pre - 0.2*pre**3"), ns.STDP(d=1.0)], ids=str)
 def test_against_simulator_fast(rule, key):
-    # N = 400, one network, T = 400: the time-averaged C(0) of one network scatters by ~0.5/√N across seeds
-    # (as for the Hebbian rule), so |C0_sim − C0_dmft| < 1/√N = 0.05 is a 2σ bound.
+    # N = 400, one network, T = 400: C(0) within 1/√N = 0.05 (2σ, see above).
     sol = dmft.solve_dmft(_net(rule, k=K, p=P, g=G), dmft.Stationary(n_samples=256), key=key)
     sim = _sim(rule, 400, jr.fold_in(key, 1), 400.0, None)
     assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(400)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "rule",
-    [
-        ns.Expression("post", "pre - 0.2*pre**3"),
-        ns.STDP(d=1.0),
-        ns.Heterogeneous(alpha=3.0, beta=5.0),
-    ],
-    ids=["expression", "stdp", "heterogeneous"],
-)
-def test_against_simulator_N1000(rule, key, request):
-    # Mean of 2 networks at N = 1000, T = 500: C(0) within 1/√N ≈ 0.032 (2σ as above, tighter for the mean);
-    # τ* within the empirical TAU_TOL above.
+VARIANTS = {
+    "expression": ns.Expression("post", "pre - 0.2*pre**3"),
+    "stdp": ns.STDP(d=1.0),
+    "heterogeneous": ns.Heterogeneous(alpha=3.0, beta=5.0),
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def dmft_and_sim(request):
+    """DMFT (1024 samples) and the mean of 2 simulated networks at N = 1000, T = 500, per variant."""
+    key = jr.key(1000 + list(VARIANTS).index(request.param))
+    rule = VARIANTS[request.param]
     sol = dmft.solve_dmft(_net(rule, k=K, p=P, g=G), dmft.Stationary(n_samples=1024), key=key)
-    sim = _sim(rule, 1000, jr.fold_in(key, 1), 500.0, 2)
+    return sol, _sim(rule, 1000, jr.fold_in(key, 1), 500.0, 2)
+
+
+@pytest.mark.slow
+def test_against_simulator_N1000_C0(dmft_and_sim):
+    sol, sim = dmft_and_sim
     assert abs(float(np.mean(sim.C0)) - float(sol.C0)) < 1.0 / math.sqrt(1000)
-    tol = TAU_TOL[request.node.callspec.id]
-    assert abs(float(np.mean(sim.tau_star)) / float(sol.tau_star) - 1.0) < tol
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="solve_dmft stops early on the slow drift of C(τ)'s tail at k != 0, so its τ* is 17-34 % off "
+    "(issue 10; README known limitations)",
+)
+def test_against_simulator_N1000_tau_star(dmft_and_sim):
+    sol, sim = dmft_and_sim
+    assert abs(float(np.mean(sim.tau_star)) / float(sol.tau_star) - 1.0) < TAU_RTOL
+
+
+# --- presynaptic-only rule: a constant input, and a frozen offset --------------------------------------
+
+
+def _presynaptic_stats(sim, t_burn=150.0):
+    """⟨φ⟩ and the plateau q = (1/N) Σ_i ⟨φ_i⟩_t² from the recorded x of all units (one network)."""
+    ph = np.tanh(np.asarray(sim.x)[np.asarray(sim.t) > t_burn])
+    return float(ph.mean()), float(np.mean(ph.mean(axis=0) ** 2))
+
+
+def _presynaptic_check(g, key):
+    # With f_post ≡ 1 every neuron gets the same input I = (k/p) ∫₀^∞ e^{−τ/p} C(τ) dτ (Eqs. A5–A7); C keeps
+    # the plateau q = lim C(τ) = (1/N) Σ_i ⟨φ_i⟩², because the constant input breaks x → −x, and the field
+    # J φ carries a frozen part of variance g² q. The DMFT single site is x = η + z g√q + I.
+    # Tolerances for one N = 1000 network over T = 400 (2σ-3σ of the across-seed scatter): C(0) within
+    # 1/√N = 0.032; ⟨φ⟩ within 0.04 (neuron-to-neuron sd of ⟨φ_i⟩ ≈ 0.5, quenched-disorder scatter of the
+    # population mean ~1/√N); q within 0.04 (the time averages over 250 time units add ~0.015 to q).
+    sol = dmft.solve_dmft(_net(ns.Presynaptic(), k=1.0, p=P, g=g), dmft.Stationary(n_samples=512), key=key)
+    sim = _sim(ns.Presynaptic(), 1000, jr.fold_in(key, 1), 400.0, None, g=g, k=1.0, units=tuple(range(1000)))
+    m_sim, q_sim = _presynaptic_stats(sim)
+    C = np.asarray(sol.C)
+    q_dmft = float(np.mean(C[-C.size // 10 :]))
+    # the constant input, as derived: the simulated input (A φ)_i is one number for all i
+    A, phi = np.asarray(sim.state.A), np.tanh(np.asarray(sim.state.x))
+    assert np.ptp(A @ phi) < 1e-12 * np.max(np.abs(A @ phi))
+    assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(1000)
+    assert abs(m_sim - float(sol.phi_mean)) < 0.04
+    assert abs(q_sim - q_dmft) < 0.04
+
+
+@pytest.mark.slow
+def test_presynaptic_dmft_against_simulator(key):
+    # g = 2: measured DMFT ⟨φ⟩ = 0.230, q = 0.281, C(0) = 0.557; simulation 0.229, 0.283, 0.545.
+    _presynaptic_check(2.0, key)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="g = 3: from the SCS initial guess (q = 0) solve_dmft stops while the plateau q still drifts "
+    "(q = 0.10, ⟨φ⟩ = 0.153 vs simulated 0.20, 0.172); restarted from q = 0.08 or 0.35 it moves toward "
+    "the simulated value (0.18 and 0.22 after 25 iterations). The solver's early stop, not the kernel.",
+)
+def test_presynaptic_dmft_against_simulator_g3(key):
+    _presynaptic_check(3.0, key)
