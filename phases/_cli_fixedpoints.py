@@ -173,6 +173,9 @@ def count_cmd(
     ] = "10:40:5",
     n_init: Annotated[int, typer.Option(help="initial states per network")] = 2000,
     networks: Annotated[int, typer.Option(help="J realisations per N")] = 3,
+    seeds: Annotated[
+        str, typer.Option(help="initial states: self-coupled (surrogate flow) or random (A-slaved flow)")
+    ] = "self-coupled",
     seed: Annotated[int, typer.Option(help="integer seed")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -194,13 +197,14 @@ def count_cmd(
             p=p,
             n_init=n_init,
             n_networks=networks,
+            seeds=seeds,
             progress=not quiet and not json_,
         )
         theory = fps.fixed_point_complexity(g, k)
     except ValueError as err:
         fail(str(err))
     result = dict(
-        params=dict(g=g, k=k, p=p, n_init=n_init, networks=networks),
+        params=dict(g=g, k=k, p=p, n_init=n_init, networks=networks, seeds=seeds),
         seed=seed,
         N=[int(v) for v in Ns],
         counts=np.asarray(res.counts).tolist(),

@@ -27,6 +27,8 @@ def test_count_input_validation(key):
         fp.count_fixed_points(2.0, 2.0, [10], key=key, n_init=2)
     with pytest.raises(ValueError, match="N"):
         fp.count_fixed_points(2.0, 2.0, [1], key=key, n_init=16)
+    with pytest.raises(ValueError, match="seeds"):
+        fp.count_fixed_points(2.0, 2.0, [10], key=key, n_init=16, seeds="bogus")
 
 
 @pytest.mark.slow
