@@ -27,7 +27,7 @@ import numpy as np
 import scipy.optimize
 import scipy.special
 
-from neurosyn import ConvergenceError, Network, check_finite, check_int, check_positive
+from neurosyn import ConvergenceError, Network, check_finite, check_positive
 
 from ._two_replica import TwoReplica, TwoReplicaSolution, onset_eigenvalue, solve_two_replica
 
@@ -202,39 +202,39 @@ def freeze_phase(
 
 @dataclasses.dataclass(frozen=True)
 class BoundarySettings:
-    """Settings of the boundary scan (k grid, refinement and solver sizes).
+    """Settings of the boundary search (root finding in k at each g, sample sizes).
 
     Attributes:
-        k_grid: k values scanned at each g (both lines are located between grid points).
-        n_refine: bisection steps inside the bracketing grid interval (0: interpolation only).
-        method: `TwoReplica` settings; dmft_method: `Stationary` settings of the single-network DMFT.
+        k_tol: the lines are located to this tolerance in k (bracketing, then regula falsi).
+        k_step: first step of the bracket search from the initial guess (the previous g's line, or the apex).
+        k_max: largest k searched (NaN beyond).
+        method: `TwoReplica` settings of the fixed-point solution (freezable line) and of `onset_eigenvalue`
+            (semifreezable line; uses dt, n, n_samples).
+        n_samples_onset: A paths of `onset_eigenvalue` (4 impulses each).
+        dmft_method: `Stationary` settings of the single-network DMFT (None: dt = 0.1, 512 samples).
         max_steps: iteration budget of each two-replica solve.
     """
 
-    k_grid: tuple[float, ...] = tuple(np.round(np.arange(0.4, 3.01, 0.2), 6))
-    n_refine: int = 3
-    method: TwoReplica = TwoReplica()
+    k_tol: float = 0.01
+    k_step: float = 0.15
+    k_max: float = 4.0
+    method: TwoReplica = TwoReplica(n=1024, n_samples=512, n_shifts=64, alpha=1.0, rtol=1e-6)
+    n_samples_onset: int = 1024
     dmft_method: object = None
     max_steps: int = 300
 
 
 def quick_settings() -> BoundarySettings:
-    """Cheap settings for a "quick" phase diagram.
-
-    k grid step 0.3 on [0.45, 2.85], no bisection (linear interpolation of λ − 1 and of r − 1 between grid
-    points), 128 A paths × 32 halting times, DMFT with 256 samples. Accuracy: NOT yet validated. With 64 paths
-    (the first version) one run at g = 2.25 gave k_semifreezable = 0.47 and k_freezable = 1.23, against ≈ 0.87
-    and ≈ 1.45 from the default settings at the bracketing points: λ has ≈ 2–3 % Monte Carlo error and
-    dλ/dk ≈ 0.3, so the semifreezable line can be off by several tenths of k. Treat quick lines as sketches.
-    """
+    """Cheaper settings: k located to ±0.03, 256 A paths for the fixed point, 512 for the onset, DMFT with
+    256 samples (compared with the defaults at g = 2.25, p = 2.5 in tests/dmft/test_two_replica.py)."""
     from ._stationary import Stationary
 
     return BoundarySettings(
-        k_grid=tuple(np.round(np.arange(0.45, 2.86, 0.3), 6)),
-        n_refine=0,
-        method=TwoReplica(n_samples=128, n_shifts=32, n_paths_B=4, alpha=1.0, rtol=1e-5),
+        k_tol=0.03,
+        method=TwoReplica(n=1024, n_samples=256, n_shifts=64, alpha=1.0, rtol=1e-5),
+        n_samples_onset=512,
         dmft_method=Stationary(dt=0.1, n_samples=256, n_batches=8),
-        max_steps=150,
+        max_steps=200,
     )
 
 
@@ -242,50 +242,147 @@ class Boundaries(eqx.Module):
     """The semifreezable and freezable lines k(g) at fixed p.
 
     Attributes:
-        g, k_semifreezable, k_freezable: arrays over the g values (NaN where a line was not found in the
-            grid).
-        lam_grid, r_grid: [g, k] top eigenvalue of the map linearised about Q ≡ 0 (`onset_eigenvalue`) and r
-            of the
-            nontrivial fixed-point solution (NaN if trivial) on the scan grid; k_grid: the grid.
-        converged: [g, k] every solve at that point converged. wall_s: total wall time.
+        g, k_semifreezable, k_freezable: arrays over g (NaN where a line was not found below k_max).
+        k_semifreezable_err, k_freezable_err: statistical errors (the Monte Carlo error of λ or r at the root,
+            divided by the slope in k); they do not include the bias of the DMFT's C(τ) or of dt.
+        evaluations: per g, a list of (k, λ, r, converged) at every k evaluated (r NaN where the fixed-point
+            solution is trivial, λ NaN where not evaluated).
+        converged: per g, every solve used converged. wall_s: total wall time.
     """
 
     g: np.ndarray
     k_semifreezable: np.ndarray
     k_freezable: np.ndarray
-    k_grid: np.ndarray
-    lam_grid: np.ndarray
-    r_grid: np.ndarray
+    k_semifreezable_err: np.ndarray
+    k_freezable_err: np.ndarray
+    evaluations: tuple
     converged: np.ndarray
     wall_s: float
 
 
-def _evaluate(g, k, p, key, s: BoundarySettings):
-    """(λ of Q ≡ 0, r of the nontrivial fixed-point solution or NaN, converged) at one (g, k)."""
-    net = Network(N=1, g=g, k=k, p=p)
-    key_C, key_R = jr.split(key)
-    sol = _solve_C(net, key_C, s.dmft_method, False)
-    n_eig = max(1024, 1 << math.ceil(math.log2(30.0 * p / s.method.dt + 1)))
-    lam = float(onset_eigenvalue(net, sol, key=key_R, method=dataclasses.replace(s.method, n=n_eig)).lam)
-    fp = solve_two_replica(
-        net, sol, key=key_R, solution="fixed_point", method=s.method, max_steps=s.max_steps, throw=False
-    )
-    rfp = float(fp.r) if bool(fp.nontrivial) else math.nan
-    return lam, rfp, bool(fp.converged) and bool(sol.converged)
+class _Column:
+    """The two-replica quantities along k at one (g, p), with the DMFT and the last fixed point reused."""
 
+    def __init__(self, g, p, key, s: BoundarySettings):
+        self.g, self.p, self.key, self.s = g, p, key, s
+        self.sols: dict = {}
+        self.rows: dict = {}
+        self.Q_fp = None
+        self.ok = True
 
-def _crossing(ks, y, above: bool):
-    """First grid crossing of y = 1 (from below if ``above``, else from above), by linear interpolation."""
-    hit = np.nonzero(np.isfinite(y) & ((y > 1.0) if above else (y < 1.0)))[0]
-    if hit.size == 0 or hit[0] == 0:
-        return math.nan, None
-    i = hit[0]
-    if np.isfinite(y[i - 1]):
-        return float(ks[i - 1] + (ks[i] - ks[i - 1]) * (1.0 - y[i - 1]) / (y[i] - y[i - 1])), (
-            ks[i - 1],
-            ks[i],
+    def _C(self, k):
+        if k in self.sols:
+            return self.sols[k]
+        from ._stationary import Stationary, solve_dmft
+
+        base = self.s.dmft_method if self.s.dmft_method is not None else Stationary(dt=0.1, n_samples=512)
+        near = min(self.sols, key=lambda kk: abs(kk - k), default=None)
+        if near is not None and abs(near - k) < 0.5:
+            base = dataclasses.replace(base, init=self.sols[near])
+        net = Network(N=1, g=self.g, k=k, p=self.p)
+        sol = solve_dmft(net, base, key=jr.fold_in(self.key, 0), throw=False)  # common random numbers in k
+        self.ok &= bool(sol.converged)
+        self.sols[k] = sol
+        return sol
+
+    def lam(self, k):
+        """(λ − 1, its standard error) of Q ≡ 0 at k."""
+        net = Network(N=1, g=self.g, k=k, p=self.p)
+        method = dataclasses.replace(self.s.method, n_samples=self.s.n_samples_onset)
+        ev = onset_eigenvalue(net, self._C(k), key=jr.fold_in(self.key, 1), method=method)
+        self.rows.setdefault(k, [k, math.nan, math.nan, True])[1] = float(ev.lam)
+        return float(ev.lam) - 1.0, float(ev.lam_err)
+
+    def r_minus(self, k):
+        """(1 − r, 0) on the nontrivial fixed-point solution at k (increasing in k through the line);
+        −inf where that solution is trivial (not freezable)."""
+        net = Network(N=1, g=self.g, k=k, p=self.p)
+        kw = dict(Q_init=self.Q_fp) if self.Q_fp is not None else {}
+        fp = solve_two_replica(
+            net,
+            self._C(k),
+            key=jr.fold_in(self.key, 2),
+            solution="fixed_point",
+            method=self.s.method,
+            max_steps=self.s.max_steps,
+            throw=False,
+            **kw,
         )
-    return float(0.5 * (ks[i - 1] + ks[i])), (ks[i - 1], ks[i])
+        row = self.rows.setdefault(k, [k, math.nan, math.nan, True])
+        row[3] = row[3] and bool(fp.converged)
+        self.ok &= bool(fp.converged)
+        if not bool(fp.nontrivial):
+            return -math.inf, 0.0
+        self.Q_fp = np.asarray(fp.Q)[np.argsort(_grid_order(self.s.method.n))]
+        row[2] = float(fp.r)
+        return 1.0 - float(fp.r), 0.0
+
+
+def _grid_order(n):
+    j = np.arange(n)
+    return np.argsort(np.where(j <= n // 2, j, j - n))
+
+
+def _root(f, k0, step, k_lo, k_max, k_tol):
+    """Smallest k > k_lo near k0 where f(k) changes sign from < 0 to ≥ 0 (f increasing through the line).
+
+    Brackets by stepping from k0 (doubling the step), then regula falsi (Illinois) with bisection for infinite
+    values. Returns (k, err) with err from the Monte Carlo error of f at the bracket ends, or (NaN, NaN).
+    """
+    k0 = min(max(k0, k_lo + step), k_max)
+    cache = {}
+
+    def F(k):
+        if k not in cache:
+            cache[k] = f(k)
+        return cache[k]
+
+    a, fa = k0, F(k0)[0]
+    if fa < 0:
+        b, h = a, step
+        while True:
+            b = min(a + h, k_max)
+            fb = F(b)[0]
+            if fb >= 0:
+                break
+            if b >= k_max:
+                return math.nan, math.nan
+            a, fa, h = b, fb, 2 * h
+    else:
+        b, fb, h = a, fa, step
+        while True:
+            a = max(b - h, k_lo)
+            fa = F(a)[0]
+            if fa < 0:
+                break
+            if a <= k_lo:
+                return math.nan, math.nan
+            b, fb, h = a, fa, 2 * h
+    side = 0
+    while b - a > k_tol:
+        if math.isfinite(fb) and math.isfinite(fa):
+            m = b - fb * (b - a) / (fb - fa)
+            m = min(max(m, a + 0.05 * (b - a)), b - 0.05 * (b - a))
+        else:
+            m = 0.5 * (a + b)
+        fm = F(m)[0]
+        if fm >= 0:
+            b, fb = m, fm
+            if side == 1 and math.isfinite(fa):
+                fa *= 0.5
+            side = 1
+        else:
+            a, fa = m, fm
+            if side == -1 and math.isfinite(fb):
+                fb *= 0.5
+            side = -1
+    fa_true, fb_true = F(a)[0], F(b)[0]
+    if math.isfinite(fa_true) and math.isfinite(fb_true) and fb_true > fa_true:
+        k = a - fa_true * (b - a) / (fb_true - fa_true)
+        err = max(F(a)[1], F(b)[1]) * (b - a) / (fb_true - fa_true)
+    else:
+        k, err = 0.5 * (a + b), 0.5 * (b - a)
+    return float(k), float(max(err, 0.5 * (b - a)))
 
 
 def freezable_boundaries(
@@ -299,22 +396,22 @@ def freezable_boundaries(
 ) -> Boundaries:
     """Locate the nonfreezable → semifreezable and semifreezable → freezable lines k(g) at fixed p.
 
-    For each g, the k grid is scanned: the DMFT gives C(τ); `onset_eigenvalue` gives λ, the top eigenvalue of
-        the
-    two-replica map linearised about Q ≡ 0; the fixed-point two-replica solution gives r. The semifreezable
-        line is
-    where λ crosses 1 (Q ≡ 0 loses stability: the continuous onset of Q(0) > 0); the freezable line is where r
-    crosses 1 on the nontrivial fixed-point solution. Both are interpolated linearly between grid points.
-    With ``n_refine`` > 0 each line is then bisected inside its bracketing grid interval.
+    Semifreezable line: where λ, the top eigenvalue of the two-replica map linearised about Q ≡ 0
+    (`onset_eigenvalue`), crosses 1 (Q ≡ 0 loses stability: the continuous onset of Q(0) > 0). Freezable line:
+    where r crosses 1 on the nontrivial fixed-point solution (`solve_two_replica`, "fixed_point"). At each g
+    both are found by root finding in k (bracket from the previous g's value, then regula falsi to ``k_tol``),
+    reusing the DMFT C(τ) between the two lines and warm-starting the DMFT and the fixed point along k. One
+    key per g (``fold_in(key, index)``), the same for every k of that g (common random numbers: λ(k) and r(k)
+    are smooth in k).
 
     Args:
-        g: one value or a sequence of g > 1. p: synaptic time constant. key: JAX key (one per g via fold_in).
-        settings: `BoundarySettings`; ``quick=True`` uses `quick_settings()` (a sketch, see its docstring).
+        g: one value or a sequence of g > 1 (processed in increasing order). p: synaptic time constant.
+        key: JAX key. settings: `BoundarySettings`; ``quick=True`` uses `quick_settings()`.
         progress: tqdm bar on stderr.
     Returns:
-        `Boundaries` (NaN where a line lies outside the k grid).
+        `Boundaries` (NaN where a line lies above k_max), with statistical errors and every evaluation.
     Assumptions:
-        Both transitions are continuous and each is crossed once on the grid (model.md §8.5).
+        λ increases and r decreases with k through each line, which is crossed once (model.md §8.5).
     """
     gs = np.atleast_1d(np.asarray(g, dtype=float))
     for gv in gs:
@@ -324,51 +421,44 @@ def freezable_boundaries(
             )
     check_positive("p", p, "synaptic time constant")
     s = quick_settings() if (quick and settings is None) else (settings or BoundarySettings())
-    check_int("n_refine", s.n_refine, "bisection steps", minimum=0)
-    ks = np.asarray(s.k_grid, dtype=float)
-    if ks.ndim != 1 or ks.size < 2 or np.any(np.diff(ks) <= 0):
-        raise ValueError(f"k_grid must be an increasing sequence of at least 2 values, got {s.k_grid!r}")
+    check_positive("k_tol", s.k_tol, "tolerance of the lines in k")
+    check_positive("k_step", s.k_step, "bracket step in k")
+    check_positive("k_max", s.k_max, "largest k searched")
     t0 = time.perf_counter()
-    Qg = np.full((gs.size, ks.size), np.nan)
-    rg = np.full((gs.size, ks.size), np.nan)
-    conv = np.zeros((gs.size, ks.size), dtype=bool)
-    k_semi = np.full(gs.size, np.nan)
-    k_free = np.full(gs.size, np.nan)
+    out = {name: np.full(gs.size, np.nan) for name in ("semi", "free", "semi_err", "free_err")}
+    conv = np.zeros(gs.size, dtype=bool)
+    evals: list = [None] * gs.size
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=gs.size * ks.size, desc="freezable lines", leave=False)
-    for a, gv in enumerate(gs):
-        key_g = jr.fold_in(key, a)
-        for b, kv in enumerate(ks):
-            Qg[a, b], rg[a, b], conv[a, b] = _evaluate(gv, kv, p, jr.fold_in(key_g, b), s)
-            if bar is not None:
-                bar.update()
-        k_semi[a], br_s = _crossing(ks, Qg[a], above=True)
-        k_free[a], br_f = _crossing(ks, rg[a], above=False)
-        for line, br in (("semi", br_s), ("free", br_f)):
-            if br is None or s.n_refine == 0:
-                continue
-            lo, hi = br
-            for i in range(s.n_refine):
-                mid = 0.5 * (lo + hi)
-                lam, r, _ = _evaluate(gv, mid, p, jr.fold_in(key_g, 1000 + i), s)
-                inside = (lam > 1.0) if line == "semi" else (np.isfinite(r) and r < 1.0)
-                lo, hi = (lo, mid) if inside else (mid, hi)
-            if line == "semi":
-                k_semi[a] = 0.5 * (lo + hi)
-            else:
-                k_free[a] = 0.5 * (lo + hi)
+        bar = tqdm(total=gs.size, desc="freezable lines", leave=False)
+    prev = None
+    for a in np.argsort(gs):
+        gv = float(gs[a])
+        col = _Column(gv, p, jr.fold_in(key, int(a)), s)
+        # initial guesses: the previous g's lines, or the g → 1⁺ apex with typical slopes
+        k_s0 = prev[0] if prev and math.isfinite(prev[0]) else APEX_K + 0.3 * (gv - 1.0)
+        k_semi, e_semi = _root(col.lam, k_s0, s.k_step, 0.0, s.k_max, s.k_tol)
+        k_f0 = prev[1] if prev and math.isfinite(prev[1]) else max(k_semi, APEX_K) + 0.6 * (gv - 1.0)
+        k_lo = k_semi if math.isfinite(k_semi) else 0.0
+        k_free, e_free = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
+        out["semi"][a], out["semi_err"][a] = k_semi, e_semi
+        out["free"][a], out["free_err"][a] = k_free, e_free
+        conv[a] = col.ok
+        evals[a] = tuple(tuple(r) for _, r in sorted(col.rows.items()))
+        prev = (k_semi, k_free)
+        if bar is not None:
+            bar.update()
     if bar is not None:
         bar.close()
     return Boundaries(
         g=gs,
-        k_semifreezable=k_semi,
-        k_freezable=k_free,
-        k_grid=ks,
-        lam_grid=Qg,
-        r_grid=rg,
+        k_semifreezable=out["semi"],
+        k_freezable=out["free"],
+        k_semifreezable_err=out["semi_err"],
+        k_freezable_err=out["free_err"],
+        evaluations=tuple(evals),
         converged=conv,
         wall_s=time.perf_counter() - t0,
     )

@@ -389,44 +389,147 @@ class OnsetEigenvalue(eqx.Module):
 
     Attributes:
         lam: the eigenvalue of largest real part of the linearised map Q ↦ Q_new at Q = 0; Q ≡ 0 is stable
-            (nonfreezable) for Re lam < 1, and the semifreezable branch appears where it crosses 1.
-        mode: its eigenvector Q(t) on A's time grid ``t`` (normalised to max |Q| = 1, real part).
+            (nonfreezable) for lam < 1, and the semifreezable branch appears where it crosses 1.
+        lam_err: standard error of lam (from the standard error of χ, propagated to first order).
+        t, mode: its eigenvector Q(t) on A's time grid (normalised to max |Q| = 1, real part).
+        chi, chi_err: the single site's mean response χ(τ) = E[∂φ^A(t+τ)/∂η^A(t)] on lags 0 … t_cut.
         a: ⟨φ′(x^B)⟩ of the halted replica at Q = 0 (the SCS network at g).
         lam_k0: (g⟨φ′⟩)² of the SCS network, the exact value of lam at k = 0.
-        wall_s: wall time.
+        n_impulses: impulse responses averaged. wall_s: wall time.
     """
 
     lam: Float[Array, ""]
+    lam_err: Float[Array, ""]
     t: Float[Array, " n"]
     mode: Float[Array, " n"]
+    chi: Float[Array, " cut"]
+    chi_err: Float[Array, " cut"]
     a: float
     lam_k0: float
+    n_impulses: int
     wall_s: float
 
 
+class _Reduced:
+    """The eigenproblem of L = a[g² X + Cc diag(w)] (X: circulant of χ; w supported on the last ``n_s`` grid
+    points s ≤ 0), reduced to the support S of w.
+
+    For λ above the circulant's top λ_c = a g² Σχ, (λ − a g² X)Q = a Cc (wQ) gives Q = G_λ (wQ) with the
+    circulant G_λ = (λ − a g² X)⁻¹ a Cc, so λ is an eigenvalue of L iff the [n_s, n_s] matrix
+    K_λ = G_λ|_S diag(w_S) has eigenvalue 1. Its Perron root ν(λ) decreases with λ (nonnegative kernels).
+    """
+
+    def __init__(self, chi, C_hat, w, a, g, n_s):
+        self.n = chi.size
+        self.chi_hat = np.fft.fft(chi)
+        self.C_hat, self.a, self.g2 = C_hat, a, g**2
+        self.lam_c = a * g**2 * float(np.sum(chi))
+        self.idx = np.arange(self.n - n_s + 1, self.n + 1) % self.n  # s = −(n_s − 1)·dt … 0
+        self.diff = (self.idx[:, None] - self.idx[None, :]) % self.n
+        self.wS = w[self.idx]
+        self.u = np.ones(n_s)
+
+    def filt(self, lam):
+        return self.a * self.C_hat / (lam - self.a * self.g2 * self.chi_hat)
+
+    def kernel(self, lam):
+        return np.fft.ifft(self.filt(lam)).real[self.diff] * self.wS[None, :]
+
+    def nu(self, lam):
+        """Perron root of K_λ by power iteration (warm-started), LAPACK if it stalls."""
+        K = self.kernel(lam)
+        u = self.u
+        for _ in range(2000):
+            v = K @ u
+            nv = np.linalg.norm(v)
+            if not nv > 0:
+                break
+            v /= nv
+            if np.max(np.abs(v - u)) < 1e-12:
+                self.u = v
+                return float(v @ (K @ v))
+            u = v
+        return float(np.max(np.linalg.eigvals(K).real))
+
+
+def _top_lambda(red: _Reduced):
+    """Top eigenvalue λ of L and its eigenvector Q (see `_Reduced`); λ = λ_c (constant Q) if no eigenvalue
+    leaves the circulant's continuum, i.e. ν(λ_c⁺) ≤ 1."""
+    import scipy.optimize
+
+    lo = red.lam_c * (1 + 1e-9) + 1e-12
+    if not np.all(np.abs(red.chi_hat) <= np.abs(red.chi_hat[0]) * (1 + 1e-9)) or red.nu(lo) <= 1.0:
+        return red.lam_c, np.ones(red.n)
+    hi = max(2 * lo, 1.0)
+    while red.nu(hi) > 1.0:
+        hi *= 2.0
+    lam = scipy.optimize.brentq(lambda x: red.nu(x) - 1.0, lo, hi, xtol=1e-8, rtol=1e-8)
+    red.nu(lam)
+    wu = np.zeros(red.n)
+    wu[red.idx] = red.wS * red.u
+    Q = np.fft.ifft(np.fft.fft(wu) * red.filt(lam)).real
+    return lam, Q
+
+
+def _etd2_impulse(dt, n):
+    """Response of x to a unit kick of η at one step of `integrate_single_site`'s ETD2 scheme, no memory."""
+    a = math.exp(-dt)
+    c2 = (dt - 1.0 + a) / dt
+    c1 = (1.0 - a) - c2
+    h = np.empty(n)
+    h[0] = c2
+    h[1:] = (a * c2 + c1) * a ** np.arange(n - 1)
+    return h
+
+
+@eqx.filter_jit
+def _responses(eta, w, t_imp, n_cut, eps, dt, phi):
+    """Impulse responses of φ^A at the impulse times (central differences) and φ′ along the unkicked path."""
+    e3 = jnp.concatenate([eta, eta, eta, eta[:, :1]], axis=1)
+    kick = jnp.zeros(e3.shape[1], e3.dtype).at[t_imp].set(eps)[None, :]
+    x = integrate_single_site(jnp.concatenate([e3, e3 + kick, e3 - kick]), w, dt=dt, phi=phi)
+    M = eta.shape[0]
+    x0, xp, xm = x[:M], x[M : 2 * M], x[2 * M :]
+    idx = t_imp[:, None] + jnp.arange(n_cut)[None, :]  # [n_imp, cut]
+    dphi = (phi(xp[:, idx]) - phi(xm[:, idx])) / (2 * eps)  # [M, n_imp, cut]
+    dphi0 = phi.prime(x0[:, idx])  # φ′ on the same windows (control variate)
+    n = eta.shape[1]
+    mean_phiprime = jnp.mean(phi.prime(x0[:, n : 3 * n]))
+    return dphi, dphi0, mean_phiprime
+
+
 def onset_eigenvalue(
-    net: Network, dmft_solution, *, key, lags=None, method: TwoReplica = TwoReplica(), eps: float = 1e-3
+    net: Network,
+    dmft_solution,
+    *,
+    key,
+    lags=None,
+    method: TwoReplica = TwoReplica(),
+    eps: float = 1e-3,
+    t_cut: float | None = None,
 ) -> OnsetEigenvalue:
     """Largest eigenvalue of the two-replica map linearised about the trivial solution Q ≡ 0.
 
     At Q = 0 the halted replica B is the plain network with couplings J (its static input vanishes), i.e. the
-        SCS
-    network at g: x^B is Gaussian with the SCS variance Δ₀ and a = ⟨φ′(x^B)⟩. To first order in Q,
+    SCS network at g: x^B is Gaussian with the SCS variance Δ₀ and a = ⟨φ′(x^B)⟩. To first order in Q,
         Q_new(t) = a E[φ^A(t) b],   b = Σ_s α(s) η^A(s) + Σ_{s≤0} w(s) Q(s) φ^A(s),   α = C⁻¹Q.
-    Gaussian integration by parts, E[φ^A(t) η^A(s)] = g² Σ_u χ(t, u) C(u − s) with χ(t, u) =
-        E[∂φ^A(t)/∂η^A(u)],
-    removes the inverse of C exactly:
+    Gaussian integration by parts, E[φ^A(t) η^A(s)] = g² Σ_u χ(t − u) C(u − s), removes C⁻¹ exactly:
         Q_new(t) = a [ g² Σ_u χ(t − u) Q(u) + Σ_{s≤0} C(t − s) w(s) Q(s) ].
-    χ, the single site's response (memory term included), is measured by central differences of an impulse in
-    η^A (16 random-sign impulses per A path). Its Monte Carlo error dominates lam (tested at k = 0 against the
-    exact value); an error δ in lam moves the semifreezable line by ≈ δ/0.3 in k at g = 2.25. At k = 0, w = 0
-        and the top eigenvalue is a·g²·Σχ = (g⟨φ′⟩)² < 1 (SCS chaos).
+    χ(τ) = E[∂φ^A(t+τ)/∂η^A(t)], the single site's response (memory term included), is measured by central
+    differences of isolated impulses (4 per A path, 1/4 window apart, so their responses do not overlap within
+    ``t_cut``), with the memory-free part φ′(x(t+τ))h(τ) as a control variate whose mean ⟨φ′⟩h(τ) is taken
+    over all times (h: the scheme's impulse response; at k = 0 the estimator is exact). χ is set to 0 beyond
+    ``t_cut``. The top eigenvalue is found by Arnoldi iteration.
 
     Args:
         net, dmft_solution, key, lags, method: as for `solve_two_replica` (uses dt, n, n_samples).
         eps: size of the impulse (central differences: O(eps²) error).
+        t_cut: response window (default max(40, 16p)); must be below half the window n·dt.
     Returns:
-        `OnsetEigenvalue`.
+        `OnsetEigenvalue` (lam with its standard error lam_err).
+    Assumptions:
+        N → ∞; A stationary with the given C; χ has decayed by ``t_cut`` (measured at g = 2.25, p = 2.5,
+        k ≤ 1.5: Σχ changes by < 1e-3 between lags 40 and 60).
     """
     from ._scs import solve_scs
 
@@ -437,31 +540,33 @@ def onset_eigenvalue(
         raise ValueError(
             f"g (coupling strength) must be > 1 (chaotic A and B), valid range (1, inf); got g={float(net.g)}"
         )
-    t0 = time.perf_counter()
     n, dt, M = method.n, method.dt, method.n_samples
+    t_cut = max(40.0, 16.0 * float(net.p)) if t_cut is None else t_cut
+    check_positive("t_cut", t_cut, "response window")
+    n_cut = int(round(t_cut / dt)) + 1
+    if n_cut > n // 2:
+        raise ValueError(
+            f"t_cut={t_cut:g} (response window) must be < n*dt/2 = {n * dt / 2:g} (isolated impulses); "
+            "raise n"
+        )
+    t0 = time.perf_counter()
     lags0, C = _dmft_arrays(dmft_solution, lags)
     C_grid = _grid_C(C, lags0, dt, n)
     C_hat = circulant_spectrum(C_grid, n)
     g = float(net.g)
     eta = field_from_white(jr.normal(key, (M, n)), g**2 * C_hat)
     w_mem = HebbianKernel().weights(net, C_grid, dt)
-    # impulses ±eps (random signs σ) at n_imp times of the second period of every path, spaced n/n_imp apart;
-    # χ(τ) = E[σ_i Δφ(t_i + τ)]/eps by central differences: the other impulses' responses carry independent
-    # signs, so they add noise but no bias. The periodic field is tiled over three periods (the first is
-    # burn-in).
-    n_imp = 16
-    step = n // n_imp
-    e3 = jnp.concatenate([eta, eta, eta, eta[:, :1]], axis=1)
-    t_imp = n + step * np.arange(n_imp)
-    sig = jr.rademacher(jr.fold_in(key, 1), (M, n_imp), dtype=e3.dtype)
-    kick = jnp.zeros(e3.shape).at[:, t_imp].set(eps * sig)
-    xp = integrate_single_site(e3 + kick, w_mem, dt=dt)
-    xm = integrate_single_site(e3 - kick, w_mem, dt=dt)
-    dphi = (net.phi(xp) - net.phi(xm)) / (2 * eps)  # [M, 3n + 1]
-    idx = t_imp[:, None] + np.arange(n // 2 + 1)[None, :]  # [n_imp, lags]
+    # impulses in the 2nd and 3rd periods (the 1st is burn-in), at four different phases of the periodic field
+    t_imp = np.array([n, n + n // 2, 2 * n + n // 4, 2 * n + 3 * n // 4])
+    dphi, dphi0, mpp = (
+        np.asarray(v) for v in _responses(eta, w_mem, jnp.asarray(t_imp), n_cut, eps, dt, net.phi)
+    )
+    h = _etd2_impulse(dt, n_cut)
+    samples = np.asarray(dphi - dphi0 * h).reshape(-1, n_cut)  # control variate removed
+    chi_c = samples.mean(axis=0) + float(mpp) * h
+    chi_err = samples.std(axis=0, ddof=1) / math.sqrt(samples.shape[0])
     chi = np.zeros(n)
-    chi[: n // 2 + 1] = np.asarray(jnp.einsum("mi,mil->l", sig, dphi[:, idx]) / (M * n_imp))
-    chi[n // 2 :] = 0.0  # causality: wrapped (negative) lags carry only round-off
+    chi[:n_cut] = chi_c
     scs = solve_scs(g, throw=False)
     z = np.linspace(-10, 10, 4001)
     wz = np.exp(-0.5 * z**2)
@@ -471,19 +576,38 @@ def onset_eigenvalue(
     tj = np.where(j <= n // 2, j, j - n) * dt
     w = np.where(tj <= 0, dt * float(net.k) / float(net.p) * np.exp(np.minimum(tj, 0.0) / float(net.p)), 0.0)
     w[0] *= 0.5
-    Cc = np.concatenate([np.asarray(C_grid), np.asarray(C_grid)[1 : (n + 1) // 2][::-1]])
-    diff = (j[:, None] - j[None, :]) % n
-    L = a * (g**2 * chi[diff] + Cc[diff] * w[None, :])
-    vals, vecs = np.linalg.eig(L)
-    i = int(np.argmax(vals.real))
-    mode = vecs[:, i].real
+    n_s = w_mem.shape[0]
+    C_hat_np = np.asarray(C_hat)
+
+    def reduced(chi_c):
+        chi = np.zeros(n)
+        chi[:n_cut] = chi_c
+        return _Reduced(chi, C_hat_np, w, a, g, n_s)
+
+    red = reduced(chi_c)
+    lam, mode = _top_lambda(red)
+    # standard error from 4 independent batches of A paths, each giving its own χ; to first order each batch's
+    # λ_b solves ν_b(λ) = 1 by one Newton step from λ (ν_b differs from ν by O(batch noise))
+    n_b = 4
+    batches = np.asarray(dphi - dphi0 * h).reshape(n_b, -1, n_cut).mean(axis=1) + float(mpp) * h
+    if lam > red.lam_c * (1 + 1e-6):
+        d = 1e-4 * lam
+        slope = (red.nu(lam + d) - red.nu(lam - d)) / (2 * d)
+        lam_b = np.array([lam - (reduced(cb).nu(lam) - 1.0) / slope for cb in batches])
+    else:
+        lam_b = np.array([reduced(cb).lam_c for cb in batches])
+    lam_err = float(lam_b.std(ddof=1) / math.sqrt(n_b))
     mode = mode / mode[np.argmax(np.abs(mode))]
     order = np.argsort(tj)
     return OnsetEigenvalue(
-        lam=jnp.asarray(vals[i].real),
+        lam=jnp.asarray(lam),
+        lam_err=jnp.asarray(lam_err),
         t=jnp.asarray(tj[order]),
         mode=jnp.asarray(mode[order]),
+        chi=jnp.asarray(chi_c),
+        chi_err=jnp.asarray(chi_err),
         a=a,
         lam_k0=(g * a) ** 2,
+        n_impulses=int(samples.shape[0]),
         wall_s=time.perf_counter() - t0,
     )
