@@ -1,9 +1,10 @@
 """Stationary DMFT of the plastic network (Eqs. 6–8) by Monte Carlo single sites and mixed iteration.
 
-Each iteration: draw M fields η with covariance g²C on a periodic window (circulant embedding), integrate the
-single site with the memory term over two periods (the first is burn-in), estimate C(τ) from φ on the second
-period by a zero-padded FFT, and mix. Fresh random numbers every iteration, so the residual falls to a
-statistical floor; the stopping rule compares it with the batch-estimated noise of the update.
+One evaluation of the map C ↦ F(C): draw M fields η with covariance g²C on a periodic window (circulant
+embedding), integrate the single site with the memory term over two periods (the first is burn-in), estimate
+C(τ) from φ on the second period by a zero-padded FFT, and apply a lag window. The white noise behind η is
+frozen within a replicate (common random numbers), so F is deterministic and Anderson mixing converges to its
+fixed point; independent replicates give the mean and an honest error bar.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from neurosyn import (
 
 from ._fields import circulant_spectrum, field_from_white
 from ._memory import HebbianKernel, MemoryTerm, rule_memory
-from ._scs import solve_scs
+from ._scs import _grid, solve_scs
 from ._single_site import _integrate
 
 
@@ -52,13 +53,20 @@ class Stationary:
 
     Attributes:
         dt: time step of the single site and of the lag grid.
-        t_max: initial lag range τ_max (None: 20·max(1, τ*) of the initial guess). Grown ×1.5 while
-            |C(τ)| on the last 10 % of lags exceeds ``window_tol``·C(0) (and the noise),
-            up to ``t_max_limit``.
-        t_max_limit: largest lag range; reaching it with the tail above tolerance warns (`WindowWarning`).
-        window_tol: tail criterion |C(τ_max)| < window_tol · C(0).
-        n_samples: single sites per iteration (M), split into ``n_batches`` batches for the statistical error.
+        t_max: initial lag range τ_max (None: 20·max(1, τ*) of the initial guess). Grown (×1.5 at least)
+            while τ_max < ``window_tau``·τ*, up to ``t_max_limit``.
+        t_max_limit: largest lag range.
+        window_tau: lag range in units of τ* (25: an exponential C with decay time 1.5τ* has fallen below 1e-3
+            at the lag-window start).
+        window_tol: check on the result: |C(τ) − q| just below the lag-window start must be below
+            window_tol·C(0) or within 3 standard errors; otherwise `WindowWarning`.
+        n_samples: single sites per map evaluation (M), split into ``n_batches`` batches; the batch spread
+            sets the noise level of one evaluation, which scales the stopping tolerance.
         n_batches: number of batches.
+        n_replicates: independent frozen-noise solutions; C is their mean and C_err their standard error.
+        lag_window: C is multiplied by a cos² taper from ``lag_window``·τ_max to τ_max (Tukey lag window).
+            The estimator noise of the tail would otherwise be amplified by the near-marginal slow direction
+            of the map. The window test looks at the lags just below the taper.
         memory: the memory term (`HebbianKernel()` for Eq. 6; `SelfCoupling(s)` for the Stern model; a rule
             kernel of Appendix A, see `rule_memory`). None (default): ``rule_memory(net.rule)``.
         init: initial C: "auto" (SCS at the same g if g > 1, else ``init_C0``·e^{−τ/init_tau}), "exp", or a
@@ -73,9 +81,12 @@ class Stationary:
     dt: float = 0.1
     t_max: float | None = None
     t_max_limit: float = 1000.0
+    window_tau: float = 25.0
     window_tol: float = 1e-3
     n_samples: int = 1024
     n_batches: int = 8
+    n_replicates: int = 4
+    lag_window: float = 0.5
     memory: MemoryTerm | None = None
     init: object = "auto"
     init_C0: float = 0.8
@@ -89,11 +100,15 @@ class Stationary:
         if self.t_max is not None:
             check_positive("t_max", self.t_max, "lag range")
         check_positive("t_max_limit", self.t_max_limit, "largest lag range")
+        check_positive("window_tau", self.window_tau, "lag range in units of τ*")
         check_positive("window_tol", self.window_tol, "tail tolerance relative to C(0)")
         check_int("n_batches", self.n_batches, "batches", minimum=2)
         check_int("n_samples", self.n_samples, "single sites per iteration", minimum=self.n_batches)
         if self.n_samples % self.n_batches:
             raise ValueError(f"n_samples={self.n_samples} must be a multiple of n_batches={self.n_batches}")
+        check_int("n_replicates", self.n_replicates, "independent frozen-noise solutions", minimum=1)
+        if not 0.2 <= self.lag_window <= 1.0:
+            raise ValueError(f"lag_window must be in [0.2, 1] (a fraction of τ_max), got {self.lag_window}")
         check_positive("init_C0", self.init_C0, "initial C(0)")
         check_positive("init_tau", self.init_tau, "initial correlation time")
         check_nonnegative("collapse_tol", self.collapse_tol, "collapse threshold on C(0)")
@@ -107,25 +122,23 @@ class Stationary:
 
 @dataclasses.dataclass(frozen=True)
 class AndersonMixing:
-    """Damped Anderson mixing (type II) with a noise-level stopping rule.
+    """Damped Anderson mixing (type II) on the frozen-noise map, stopped well below the sampling noise.
 
     Attributes:
         depth: number of past residuals kept (0 gives plain damped iteration).
         alpha: damping, C ← C + alpha·(F(C) − C) along the Anderson direction.
-        reg: Tikhonov regularisation of the least-squares step, relative to the largest Gram eigenvalue.
-        noise_factor: converged when the sup-norm residual ≤ noise_factor × the noise level of the update ...
-        patience: ... for this many consecutive iterations.
-        n_average: further iterations averaged into the reported C and its error.
-        rtol: also converged when the residual/C(0) falls below rtol (deterministic maps).
+        reg: Tikhonov regularisation of the least-squares step, relative to the trace of the Gram matrix.
+        tol: a replicate has converged when the sup-norm residual ‖F(C) − C‖/C(0) ≤ tol × the relative
+            sampling noise of one evaluation (its batch standard error), so the iteration error is a small
+            fraction of the statistical error.
+        rtol: also converged when the residual/C(0) falls below rtol.
     """
 
     depth: int = 5
     alpha: float = 0.5
     reg: float = 1e-6
-    noise_factor: float = 4.0
-    patience: int = 2
-    n_average: int = 4
-    rtol: float = 0.0
+    tol: float = 0.1
+    rtol: float = 1e-6
 
     def __post_init__(self):
         check_int("depth", self.depth, "Anderson depth", minimum=0)
@@ -133,9 +146,7 @@ class AndersonMixing:
         if self.alpha > 1:
             raise ValueError(f"alpha (damping) must be in (0, 1], got alpha={self.alpha}")
         check_nonnegative("reg", self.reg, "regularisation")
-        check_positive("noise_factor", self.noise_factor, "residual/noise threshold")
-        check_int("patience", self.patience, "iterations at the floor", minimum=1)
-        check_int("n_average", self.n_average, "averaged iterations", minimum=1)
+        check_positive("tol", self.tol, "residual tolerance relative to the sampling noise")
         check_nonnegative("rtol", self.rtol, "residual tolerance")
 
 
@@ -148,15 +159,16 @@ class DMFTSolution(eqx.Module):
     """A stationary DMFT solution with its evidence.
 
     Attributes:
-        lags: τ grid [lags]. C: C(τ) = ⟨φ(t)φ(t+τ)⟩. C_err: its statistical error (standard error over
-            independent batches of the averaged iterations).
+        lags: τ grid [lags]. C: C(τ) = ⟨φ(t)φ(t+τ)⟩. C_err: its statistical error (standard error over the
+            independent frozen-noise replicates; NaN with one replicate).
         var_x, var_x_err: ⟨x²⟩ of the single site and its error. C0: C(0).
         tau_star: ∫₀^∞ (C/C(0))² dτ (Eq. 9). pr_A: p/T (Eqs. 22–23).
         f, S: normalised spectrum S(f) = |Ĉ(f)|²/|Ĉ(0)|², f in cycles per unit time.
         freq: 1/(τ₃ − τ₁) from the first three zero crossings of C for k < 0, NaN otherwise.
         x_samples: flat single-site x samples from the converged solution (for averages such as Eq. 21).
-        status, residual (final sup-norm change of C relative to C(0)), noise (its statistical floor),
-        n_iter, history (residual per iteration, NaN-padded to max_steps), wall_s.
+        status, residual (final sup-norm change of C relative to C(0)), noise (the relative sampling noise of
+        one evaluation), n_iter (map evaluations, all replicates), history (residual per evaluation,
+        NaN-padded to n_replicates·max_steps), wall_s.
         g, k, p: parameters.
         C_pre: C_pre,φ(τ) = ⟨f_pre(φ(t)) φ(t+τ)⟩ for rule kernels that track it (Eq. A11), else None.
         phi_mean: ⟨φ⟩ of the single site (0 up to noise unless the rule breaks x → −x, e.g. presynaptic).
@@ -200,36 +212,105 @@ def _window(n_lag, dt, p_burn, tau_star):
     return _next_pow2(max(2 * (n_lag - 1), int(math.ceil(burn / dt))))
 
 
+def _autocorr(y, n, n_lag):
+    """Per-sample ⟨y(t) y(t+τ)⟩ over one period of n steps, zero-padded FFT, normalised by the pair count."""
+    F = jnp.fft.rfft(y, 2 * n, axis=-1)
+    return jnp.fft.irfft(jnp.abs(F) ** 2, 2 * n, axis=-1)[:, :n_lag] / (n - jnp.arange(n_lag))[None, :], F
+
+
+def _cv_coefficient(y, y0):
+    """Least-squares control-variate coefficient β = cov(y, y₀)/var(y₀) across samples (axis 0)."""
+    d0 = y0 - y0.mean(axis=0, keepdims=True)
+    return jnp.sum((y - y.mean(axis=0, keepdims=True)) * d0, axis=0) / (jnp.sum(d0**2, axis=0) + 1e-300)
+
+
 @eqx.filter_jit
 def _evaluate(C, w, g, key, static, q=0.0):
     """One Monte Carlo evaluation of the DMFT map C ↦ ⟨φφ⟩ as batch means, plus ⟨x²⟩ and diagnostics.
 
     The single site runs over two periods of its periodic field; the first is burn-in. C is estimated on the
     second by a zero-padded (non-circular) FFT, normalised by the number of overlapping pairs.
+
+    Control variate: the same field drives the memoryless site x₀ (the periodic solution of the same
+    exponential-trapezoid scheme with k = 0, by FFT). x₀ is Gaussian with the circulant covariance Δ returned
+    here, so ⟨φ(x₀)φ(x₀)⟩ is known by quadrature (`_PairTable`); the caller subtracts β·(estimate − exact).
+    At k = 0, x = x₀ and the estimate is exact.
     """
     n, n_lag, M, n_batches, phi, block, stride, dt, memory = static
     S = circulant_spectrum(g**2 * (C - q), n)
     eta = field_from_white(jr.normal(key, (M, n), dtype=C.dtype), S)
     # plateau q = lim C(τ) (rules breaking x → −x): a frozen Gaussian offset per site of variance g² q
     # (a separate stream, so that η is unchanged when q = 0)
-    eta = eta + g * jnp.sqrt(jnp.maximum(q, 0.0)) * jr.normal(jr.fold_in(key, 7), (M, 1), dtype=C.dtype)
+    q_pos = jnp.maximum(q, 0.0)
+    eta = eta + g * jnp.sqrt(q_pos) * jr.normal(jr.fold_in(key, 7), (M, 1), dtype=C.dtype)
     eta2 = jnp.concatenate([eta, eta, eta[:, :1]], axis=1)
     mem_phi = phi if memory is None else _PostTransfer(phi, memory)
     x = _integrate(eta2, w, eta[:, 0], dt, mem_phi, block)[:, n : 2 * n]
     ph = phi(x)
-    F = jnp.fft.rfft(ph, 2 * n, axis=-1)
-    ac = jnp.fft.irfft(jnp.abs(F) ** 2, 2 * n, axis=-1)[:, :n_lag] / (n - jnp.arange(n_lag))[None, :]
-    Cb = ac.reshape(n_batches, M // n_batches, n_lag).mean(axis=1)
-    x2b = jnp.mean(x**2, axis=1).reshape(n_batches, -1).mean(axis=1)
+    ac, F = _autocorr(ph, n, n_lag)
+    # memoryless periodic solution: x_{t+1} = a x_t + c1 η_t + c2 η_{t+1} ⇒ X = H η̂, H = (c1 + c2 z)/(z − a)
+    a = math.exp(-dt)
+    c2 = (dt - 1.0 + a) / dt
+    z = jnp.exp(2j * jnp.pi * jnp.arange(n) / n)
+    H = (1.0 - a - c2 + c2 * z) / (z - a)
+    x0 = jnp.fft.ifft(H[None, :] * jnp.fft.fft(eta, axis=-1), axis=-1).real
+    Delta = jnp.fft.ifft(jnp.maximum(S, 0.0) * jnp.abs(H) ** 2).real[:n_lag] + g**2 * q_pos
+    ac0, _ = _autocorr(phi(x0), n, n_lag)
+    beta = _cv_coefficient(ac, ac0)
+    x2, x02 = jnp.mean(x**2, axis=1), jnp.mean(x0**2, axis=1)
+    beta_x = _cv_coefficient(x2, x02)
+
+    def batches(v):
+        return v.reshape((n_batches, M // n_batches) + v.shape[1:]).mean(axis=1)
+
     neg = -jnp.sum(jnp.minimum(S, 0.0)) / jnp.sum(jnp.abs(S))
-    mb = jnp.mean(ph, axis=1).reshape(n_batches, -1).mean(axis=1)
     if memory is None or not memory.cross:
-        Cxb = Cb
+        Cxb = batches(ac)
     else:  # C_pre,φ(τ) = ⟨f_pre(φ(t)) φ(t+τ)⟩, τ ≥ 0
         Fp = jnp.fft.rfft(memory.f_pre(ph), 2 * n, axis=-1)
         cx = jnp.fft.irfft(jnp.conj(Fp) * F, 2 * n, axis=-1)[:, :n_lag] / (n - jnp.arange(n_lag))[None, :]
-        Cxb = cx.reshape(n_batches, M // n_batches, n_lag).mean(axis=1)
-    return Cb, x2b, neg, x[:, ::stride].ravel(), Cxb, mb
+        Cxb = batches(cx)
+    return dict(
+        Cb=batches(ac),
+        C0b=batches(ac0),
+        beta=beta,
+        Delta=Delta,
+        x2b=batches(x2),
+        x02b=batches(x02),
+        beta_x=beta_x,
+        neg=neg,
+        xs=x[:, ::stride].ravel(),
+        Cxb=Cxb,
+        mb=batches(jnp.mean(ph, axis=1)),
+    )
+
+
+class _PairTable:
+    """E[φ(u) φ(v)] for jointly Gaussian u, v with variance Δ₀ and covariance ρΔ₀, as a Chebyshev series in ρ.
+
+    Values at the Chebyshev points of [−1, 1] by a 2-D trapezoid rule, ∫Dz₁ φ(√Δ₀ z₁) ∫Dz₂ φ(√Δ₀(ρz₁ +
+    √(1−ρ²) z₂)), step dz = min(0.1, 0.4/√Δ₀): for tanh the integrands are analytic in a strip of half-width
+    π/(2√Δ₀), so the error is ~exp(−π²/(√Δ₀ dz)) ≤ e^{−24}.
+    """
+
+    def __init__(self, phi, Delta0: float, deg: int = 64):
+        z, wz = _grid(min(0.1, 0.4 / math.sqrt(max(Delta0, 1e-12))))
+        s = math.sqrt(max(Delta0, 0.0))
+        fu = np.asarray(phi(jnp.asarray(s * z)))
+
+        def pair(rho):
+            rho = np.clip(np.asarray(rho, dtype=float), -1.0, 1.0)[:, None, None]
+            v = s * (rho * z[None, :, None] + np.sqrt(1.0 - rho**2) * z[None, None, :])
+            inner = np.asarray(phi(jnp.asarray(v))) @ wz
+            return inner @ (wz * fu)
+
+        self.series = np.polynomial.Chebyshev.interpolate(pair, deg)
+        self.Delta0 = Delta0
+
+    def __call__(self, Delta):
+        if self.Delta0 <= 0:
+            return np.zeros_like(np.asarray(Delta))
+        return self.series(np.clip(np.asarray(Delta) / self.Delta0, -1.0, 1.0))
 
 
 class _PostTransfer(ns.Transfer):
@@ -307,6 +388,37 @@ def _anderson_step(C, r, hist, solver):
     return new
 
 
+def lag_window(n_lag: int, start: float) -> np.ndarray:
+    """Tukey lag window on n_lag lags: 1 up to ``start``·τ_max, then cos² down to 0 at τ_max."""
+    u = np.linspace(0.0, 1.0, n_lag)
+    if start >= 1.0:
+        return np.ones(n_lag)
+    return np.cos(0.5 * np.pi * np.clip((u - start) / (1.0 - start), 0.0, 1.0)) ** 2
+
+
+def _windowed(F, w, symmetric):
+    """Apply the lag window to C − q, with the plateau q = 0 (symmetric) or the mean of the last 10 % of F."""
+    q = 0.0 if symmetric else float(np.mean(F[-max(2, F.size // 10) :]))
+    return q + (F - q) * w
+
+
+def _extend(C, n_lag, symmetric):
+    """C extended to n_lag lags with its plateau (0 for a symmetric term)."""
+    q = 0.0 if symmetric else float(np.mean(C[-max(2, C.size // 10) :]))
+    return np.concatenate([C, np.full(n_lag - C.size, q)])
+
+
+@dataclasses.dataclass
+class _Replicate:
+    """One converged frozen-noise solution: F(C*) ≈ C*, C_pre,φ, ⟨x²⟩, ⟨φ⟩ and kept x samples."""
+
+    C: np.ndarray
+    Cx: np.ndarray
+    x2: float
+    phi_mean: float
+    xs: np.ndarray
+
+
 def solve_dmft(
     net: Network,
     method: Stationary = Stationary(),
@@ -321,19 +433,28 @@ def solve_dmft(
 
     Args:
         net: `Network`; g, k, p dimensionless (times in units of the neuronal time constant). N is unused.
-        method: `Stationary` (time step, lag range, samples, memory term, initial guess).
-        solver: `AndersonMixing` (default) or `DampedIteration`; stopping rule at the noise floor.
-        key: JAX PRNG key; iteration i uses fold_in(key, i).
-        max_steps: iteration budget; throw: raise `ConvergenceError` if not converged; progress: tqdm bar.
+        method: `Stationary` (time step, lag range, samples, replicates, memory term, initial guess).
+        solver: `AndersonMixing` (default) or `DampedIteration`, applied to each frozen-noise map.
+        key: JAX PRNG key; replicate r draws its fields from fold_in(key, r).
+        max_steps: iteration budget per replicate; throw: raise `ConvergenceError` if not converged;
+            progress: tqdm bar.
     Returns:
         `DMFTSolution`: C(τ) with its statistical error, Var x, τ*, PR_A, S(f), f_osc, x samples, and the
-        status, residual, noise floor, n_iter, history and wall time.
+        status, residual, noise floor, n_iter (all map evaluations), history and wall time.
     Equation:
         (1 + ∂t) x = η + (k/p) ∫_{−∞}^t e^{−(t−t′)/p} C(t−t′) φ(x(t′)) dt′,  ⟨η(t)η(t+τ)⟩ = g² C(τ),
         C(τ) = ⟨φ(x(t)) φ(x(t+τ))⟩  (Eqs. 6–8). The memory term is pluggable (``method.memory``).
+    Method:
+        Common random numbers: with its white noise frozen, the Monte Carlo map C ↦ F(C) is a smooth
+        deterministic map, so Anderson mixing converges to its fixed point to well below the sampling noise,
+        even along the near-marginal slow direction of the map (the long-lag tail of C), where a fresh-noise
+        iteration drifts for hundreds of steps at its noise floor. ``n_replicates`` independent frozen-noise
+        solutions are averaged, and their spread is the error bar: it includes the amplification of the
+        sampling noise by the self-consistency. C is estimated with a Tukey lag window (`lag_window`) that
+        removes the estimator noise of the tail, where the true C has decayed below ``window_tol``·C(0).
     Assumptions:
-        N → ∞; i.i.d. Gaussian J; a stationary state; no external input. The error bars are the spread of
-        the averaged Monte Carlo updates; they do not include the O(dt²) discretisation error.
+        N → ∞; i.i.d. Gaussian J; a stationary state; no external input. The error bars do not include the
+        O(dt²) discretisation error or the lag-window bias (both ≲ 1e-3 at the defaults).
     References:
         Clark & Abbott, PRX 14, 021001 (2024), Eqs. 6–8 and Appendix C.1.
     """
@@ -345,7 +466,7 @@ def solve_dmft(
         raise ValueError(f"method must be a Stationary(...), got {method!r}")
     if not isinstance(solver, AndersonMixing):
         raise ValueError(f"solver must be AndersonMixing(...) or DampedIteration(...), got {solver!r}")
-    max_steps = check_int("max_steps", max_steps, "iteration budget", minimum=1)
+    max_steps = check_int("max_steps", max_steps, "iteration budget per replicate", minimum=1)
     t_start = time.perf_counter()
     dt = method.dt
     g, k, p = (jnp.asarray(float(v)) for v in (net.g, net.k, net.p))
@@ -360,115 +481,120 @@ def solve_dmft(
     lags = dt * np.arange(n_lag)
     C = np.interp(lags, lags0, Cinit, right=0.0)
     Cx = C.copy()  # C_pre,φ for rule kernels that track it (initial guess: C)
-    Cxbs, mbs = [], []
-    M, nb = method.n_samples, method.n_batches
+    M, nb, R = method.n_samples, method.n_batches, method.n_replicates
+    n_keep = max(1, method.n_x_samples // R)
 
-    history = np.full(max_steps, np.nan)
-    hist: list = []
-    streak, averaging = 0, False
-    Cbs, x2bs = [], []
-    status = Status.max_steps
+    history = np.full(R * max_steps, np.nan)
+    reps: list[_Replicate] = []
+    status = Status.success
     res = noise = math.nan
-    window_short = False
-    xs = np.zeros(0)
-    bar = tqdm(total=max_steps, disable=not progress, desc="dmft", leave=False)
+    neg = 0.0
+    bar = tqdm(total=R * max_steps, disable=not progress, desc="dmft", leave=False)
     it = 0
-    while it < max_steps:
+    for rep in range(R):
+        key_r = jr.fold_in(key, rep)
         n = _window(n_lag, dt, p_burn, tau0)
-        stride = max(1, math.ceil(M * n / max(method.n_x_samples, 1)))
-        static = (n, n_lag, M, nb, net.phi, method.block, stride, dt, general)
-        w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
-        q = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
-        Cb, x2b, neg, xs_j, Cxb, mb = _evaluate(
-            jnp.asarray(C), w, g, jr.fold_in(key, it), static, jnp.asarray(q)
-        )
-        Cb, x2b, Cxb, mb = np.asarray(Cb), np.asarray(x2b), np.asarray(Cxb), np.asarray(mb)
-        F = Cb.mean(axis=0)
-        Fx = Cxb.mean(axis=0)
-        err = Cb.std(axis=0, ddof=1) / math.sqrt(nb)
-        if memory.cross:  # the residual and noise floor cover C_pre,φ too
-            err = np.maximum(err, Cxb.std(axis=0, ddof=1) / math.sqrt(nb))
-        it += 1
-        bar.update(1)
-        if not np.all(np.isfinite(F)):
-            status = Status.nonfinite
-            break
-        if F[0] < method.collapse_tol:
-            res = float(np.max(np.abs(F - C)) / max(C[0], 1e-300))
-            history[it - 1] = res
-            status = Status.collapsed
-            C = F
-            break
-        r = F - C
-        rx = Fx - Cx
-        res = float(max(np.max(np.abs(r)), np.max(np.abs(rx)) if memory.cross else 0.0) / F[0])
-        noise = float(np.max(err) / F[0])
-        history[it - 1] = res
-        tau0 = max(float(ns.tau_star(jnp.asarray(F), jnp.asarray(lags))), 0.1)
-        if averaging:
-            Cbs.append(Cb)
-            x2bs.append(x2b)
-            Cxbs.append(Cxb)
-            mbs.append(mb)
-            xs = np.asarray(xs_j)
-            C = np.concatenate(Cbs).mean(axis=0)
-            Cx = np.concatenate(Cxbs).mean(axis=0)
-            if len(Cbs) == solver.n_average:
-                status = Status.success
+        w_lag = lag_window(n_lag, method.lag_window)
+        hist: list = []
+        done = False
+        for _ in range(max_steps):
+            stride = max(1, math.ceil(M * n / n_keep))
+            static = (n, n_lag, M, nb, net.phi, method.block, stride, dt, general)
+            w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
+            q = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
+            out = _evaluate(jnp.asarray(C), w, g, key_r, static, jnp.asarray(q))
+            out = {name: np.asarray(v) for name, v in out.items()}
+            neg = float(out["neg"])
+            Delta = out["Delta"]
+            exact = _PairTable(net.phi, float(Delta[0]))(Delta) if np.all(np.isfinite(Delta)) else np.nan
+            Cb = out["Cb"] - out["beta"] * (out["C0b"] - exact)  # control variate (exact at k = 0)
+            x2b = out["x2b"] - out["beta_x"] * (out["x02b"] - Delta[0])
+            Cxb = out["Cxb"] if memory.cross else Cb
+            err = Cb.std(axis=0, ddof=1) / math.sqrt(nb)
+            if memory.cross:  # the residual and noise floor cover C_pre,φ too
+                err = np.maximum(err, Cxb.std(axis=0, ddof=1) / math.sqrt(nb))
+            F_raw = Cb.mean(axis=0)
+            it += 1
+            bar.update(1)
+            if not np.all(np.isfinite(F_raw)):
+                status = Status.nonfinite
                 break
-            continue
-        F_tail = F[-max(2, n_lag // 10) :]
-        tail = np.max(np.abs(F_tail - (0.0 if symmetric else np.mean(F_tail))))
-        if tail > max(method.window_tol * F[0], 3.0 * np.max(err[-max(2, n_lag // 10) :])):
-            if t_max < method.t_max_limit:
-                t_max = min(method.t_max_limit, 1.5 * t_max)
+            if F_raw[0] < method.collapse_tol:
+                res = float(np.max(np.abs(F_raw - C)) / max(C[0], 1e-300))
+                history[it - 1] = res
+                status = Status.collapsed
+                C = F_raw
+                break
+            F = _windowed(F_raw, w_lag, symmetric)
+            Fx = _windowed(Cxb.mean(axis=0), w_lag, symmetric)
+            r = F - C
+            rx = Fx - Cx
+            res = float(max(np.max(np.abs(r)), np.max(np.abs(rx)) if memory.cross else 0.0) / F[0])
+            noise = float(np.max(err) / F[0])
+            history[it - 1] = res
+            tau0 = max(float(ns.tau_star(jnp.asarray(F), jnp.asarray(lags))), 0.1)
+            # the lag range follows the correlation time, τ_max ≥ window_tau·τ* (measured tails are not used
+            # to grow it: at the frozen-noise fixed point their noise is amplified by the slow direction)
+            if t_max < min(method.window_tau * tau0, method.t_max_limit):
+                t_max = min(method.t_max_limit, max(1.5 * t_max, method.window_tau * tau0))
                 n_lag = int(round(t_max / dt)) + 1
                 lags = dt * np.arange(n_lag)
-                pad = np.zeros(n_lag - F.size) + (0.0 if symmetric else np.mean(F_tail))
-                C = np.concatenate([F, pad])
-                pad_x = 0.0 if symmetric else np.mean(Fx[-F_tail.size :])
-                Cx = np.concatenate([Fx, np.zeros(n_lag - Fx.size) + pad_x])
-                hist, streak = [], 0
+                C, Cx = _extend(F, n_lag, symmetric), _extend(Fx, n_lag, symmetric)
+                n = _window(n_lag, dt, p_burn, tau0)
+                w_lag = lag_window(n_lag, method.lag_window)
+                hist = []
                 continue
-            window_short = True
-        if res <= solver.noise_factor * noise or res <= solver.rtol:
-            streak += 1
-        else:
-            streak = 0
-        if streak >= solver.patience:
-            averaging = True
-            Cbs, x2bs, Cxbs, mbs = [Cb], [x2b], [Cxb], [mb]
-            xs = np.asarray(xs_j)
-            C = F.copy()
-            Cx = Fx.copy()
-            if solver.n_average == 1:
-                status = Status.success
+            if res <= solver.tol * noise or res <= solver.rtol:
+                reps.append(_Replicate(F, Fx, float(x2b.mean()), float(out["mb"].mean()), out["xs"][:n_keep]))
+                done = True
                 break
-            continue
-        C_next = _anderson_step(C, r, hist, solver)
-        hist = ([(C, r)] + hist)[: solver.depth]
-        C = C_next
-        Cx = Cx + solver.alpha * rx  # C_pre,φ: plain damped update alongside C
+            C_next = _anderson_step(C, r, hist, solver)
+            hist = ([(C, r)] + hist)[: solver.depth]
+            C = C_next
+            Cx = Cx + solver.alpha * rx  # C_pre,φ: plain damped update alongside C
+        if not done:
+            if status == Status.success:
+                status = Status.max_steps
+            break
+        # the next replicate starts from the mean so far
+        C = np.mean([_extend(s.C, n_lag, symmetric) for s in reps], axis=0)
+        Cx = np.mean([_extend(s.Cx, n_lag, symmetric) for s in reps], axis=0)
     bar.close()
 
-    if Cbs:
-        allb = np.concatenate(Cbs)
-        C = allb.mean(axis=0)
-        C_err = allb.std(axis=0, ddof=1) / math.sqrt(allb.shape[0])
-        allx = np.concatenate(x2bs)
-        var_x, var_x_err = allx.mean(), allx.std(ddof=1) / math.sqrt(allx.size)
-    else:
-        C_err = np.full_like(C, np.nan) if status != Status.collapsed else np.zeros_like(C)
-        var_x, var_x_err = (np.nan, np.nan) if status != Status.collapsed else (0.0, 0.0)
+    var_x = var_x_err = math.nan
+    C_err = np.full_like(C, np.nan)
+    C_pre = phi_mean = None
+    xs = np.zeros(0)
+    if status == Status.collapsed:
+        C_err, var_x, var_x_err = np.zeros_like(C), 0.0, 0.0
+    elif reps:
+        Cs = np.stack([_extend(s.C, n_lag, symmetric) for s in reps])
+        C = Cs.mean(axis=0)
+        x2 = np.array([s.x2 for s in reps])
+        var_x = float(x2.mean())
+        if len(reps) > 1:
+            C_err = Cs.std(axis=0, ddof=1) / math.sqrt(len(reps))
+            var_x_err = float(x2.std(ddof=1) / math.sqrt(len(reps)))
+        xs = np.concatenate([s.xs for s in reps])
+        phi_mean = float(np.mean([s.phi_mean for s in reps]))
+        if memory.cross:
+            C_pre = np.stack([_extend(s.Cx, n_lag, symmetric) for s in reps]).mean(axis=0)
     if status == Status.success and float(neg) > 0.1:
         status = Status.not_psd
-    if window_short:
-        warnings.warn(
-            f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}): C(τ) has not decayed to "
-            f"{method.window_tol}·C(0) by τ_max = t_max_limit = {method.t_max_limit}; raise t_max_limit",
-            WindowWarning,
-            stacklevel=2,
-        )
+    if len(reps) > 1 and C[0] > 0:
+        # C − q just below the lag-window start must have decayed, within the replicate error
+        sel = slice(int((method.lag_window - 0.1) * (n_lag - 1)), int(method.lag_window * (n_lag - 1)) + 1)
+        q_C = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
+        tail = abs(float(np.mean(C[sel])) - q_C)
+        tail_err = float(np.mean(C_err[sel]))
+        if tail > max(method.window_tol * C[0], 3.0 * tail_err):
+            warnings.warn(
+                f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}): C(τ) is {tail:.2g} ± {tail_err:.2g} "
+                f"at τ ≈ {method.lag_window * lags[-1]:.0f}, where the lag window starts (tolerance "
+                f"{method.window_tol}·C(0)); raise window_tau or t_max_limit (τ_max = {lags[-1]:.0f})",
+                WindowWarning,
+                stacklevel=2,
+            )
     lags_j = jnp.asarray(lags)
     if C[0] > 0:
         f, S = spectrum(C, lags)
@@ -501,13 +627,13 @@ def solve_dmft(
         g=g,
         k=k,
         p=p,
-        C_pre=jnp.asarray(np.concatenate(Cxbs).mean(axis=0)) if (memory.cross and Cxbs) else None,
-        phi_mean=jnp.asarray(float(np.concatenate(mbs).mean()) if mbs else math.nan),
+        C_pre=None if C_pre is None else jnp.asarray(C_pre),
+        phi_mean=jnp.asarray(math.nan if phi_mean is None else phi_mean),
     )
     if throw and not sol.converged:
         raise ConvergenceError(
             f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}) did not converge: status "
             f"'{Status[status]}'; residual {res:.3g} vs noise {noise:.3g} after {it} iterations. "
-            "Try max_steps larger, more n_samples, a smaller alpha, or a better init."
+            "Try max_steps larger (it is per replicate), more n_samples, a smaller alpha, or a better init."
         )
     return sol
