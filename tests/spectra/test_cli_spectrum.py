@@ -2,8 +2,12 @@
 
 import json
 
+import jax.random as jr
+import numpy as np
 from typer.testing import CliRunner
 
+import neurosyn as ns
+from phases._cliutil import rule_network  # test-only: the CLI's key split, to rebuild its final state
 from phases.cli import app
 
 
@@ -47,7 +51,16 @@ def test_spectrum_json_k0(tmp_path):
     assert out["topology"] == "disk"
     # k = 0: the support is the disk |1 + λ| ≤ radius, so its rightmost point is −1 + radius (bisection)
     assert abs(out["theory_max_real"] - (out["radius_k0"] - 1.0)) < 1e-9
-    assert out["n_x_samples"] == 60 * 40
+    # the support is that of the final state: rebuild the CLI's run (same key split, same simulate call) and
+    # compare with g √⟨φ′(x)²⟩ over its N units by numpy, and C(0) = ‖tanh x‖²/N (round-off tolerance)
+    net, key = rule_network(60, 2.0, 0.0, 2.5, ns.hebbian, jr.key(3))
+    rec = ns.Record(dt=0.1, units=(), tau_max=0.0)
+    sim = ns.simulate(net, 80.0, key=key, dt=0.1, method="rk4", dtype="float64", t_burn=40.0, record=rec)
+    x = np.asarray(sim.state.x)
+    assert out["n_x_samples"] == 60
+    assert abs(out["radius_k0"] - 2.0 * np.sqrt(np.mean(np.cosh(x) ** -4))) < 1e-10
+    assert abs(out["C0_state"] - np.mean(np.tanh(x) ** 2)) < 1e-12
+    assert abs(out["C0"] - out["C0_state"]) < 0.1  # time mean vs final state: O(1/√N) apart
     assert plot.stat().st_size > 0
 
 
