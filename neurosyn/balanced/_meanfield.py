@@ -87,6 +87,11 @@ def balanced_rates(net: BalancedNetwork, *, rcond: float = 1e-10) -> BalancedSta
     References:
         van Vreeswijk & Sompolinsky, Science 274, 1724 (1996); Akil, Rosenbaum & Josić, PLoS CB 17 (2021).
     """
+    return _balanced_rates(net, rcond)
+
+
+@eqx.filter_jit
+def _balanced_rates(net, rcond):
     W, b = net.W, net.Wx @ net.rx
     finite = jnp.all(jnp.isfinite(W)) & jnp.all(jnp.isfinite(b))
     W0, b0 = jnp.where(finite, W, jnp.eye(net.n)), jnp.where(finite, b, 0.0)

@@ -53,18 +53,41 @@ class STDPRule(eqx.Module):
 
     def offset_pre(self, tau):
         """A_pre, with the homeostatic offset α = 2 τ target where a target rate is set."""
-        return jnp.where(jnp.isnan(self.target), self.a_pre, 2.0 * tau * self.target * HZ)
+        return offset_pre(self, tau)
 
     def drift(self, j, r_post, r_pre, cov, tau):
-        """Mean dj/dt (mV/ms) for rates r (spikes/ms) and integrated cross-covariance density ``cov``.
+        """Mean dj/dt (mV/ms) for rates r (spikes/ms) and integrated cross-covariance density ``cov``; see
+        `pair_drift`."""
+        return pair_drift(self, j, r_post, r_pre, cov, tau)
 
-        Assumes the cross-covariance C(s) is symmetric and much narrower than τ_STDP, so each one-sided
-        trace integral ∫_0^∞ e^{-s/τ} C(s) ds picks up half of C̄ = ∫ C(s) ds.
-        """
-        pair = tau * r_post * r_pre + 0.5 * cov
-        pre = (self.u0_pre + self.u1_pre * j) * (self.offset_pre(tau) * r_pre + self.b_pre * pair)
-        post = (self.u0_post + self.u1_post * j) * (self.a_post * r_post + self.b_post * pair)
-        return self.eta * (pre + post)
+
+COEFFICIENTS = (
+    *("eta", "u0_pre", "u1_pre", "a_pre", "b_pre"),
+    *("u0_post", "u1_post", "a_post", "b_post", "target"),
+)
+
+
+def offset_pre(rule, tau):
+    """A_pre of ``rule`` (an `STDPRule` or anything with its coefficient fields, possibly stacked arrays),
+    with the homeostatic offset α = 2 τ target where a target rate is set."""
+    return jnp.where(jnp.isnan(rule.target), rule.a_pre, 2.0 * tau * rule.target * HZ)
+
+
+def pair_drift(rule, j, r_post, r_pre, cov, tau):
+    """Mean dj/dt (mV/ms) of the general pair rule for rates r (spikes/ms) and integrated cross-covariance
+    density ``cov``; elementwise, so ``rule`` may hold stacked coefficients for several synapse blocks.
+
+    Equation:
+        dj/dt = η [f_pre(j)(A_pre r_pre + B_pre P) + f_post(j)(A_post r_post + B_post P)],
+        P = ⟨x_post S_pre⟩ = ⟨x_pre S_post⟩ = τ r_pre r_post + C̄/2.
+    Assumptions:
+        The cross-covariance C(s) is symmetric and much narrower than τ_STDP, so each one-sided trace
+        integral ∫_0^∞ e^{-s/τ} C(s) ds picks up half of C̄ = ∫ C(s) ds.
+    """
+    pair = tau * r_post * r_pre + 0.5 * cov
+    pre = (rule.u0_pre + rule.u1_pre * j) * (offset_pre(rule, tau) * r_pre + rule.b_pre * pair)
+    post = (rule.u0_post + rule.u1_post * j) * (rule.a_post * r_post + rule.b_post * pair)
+    return rule.eta * (pre + post)
 
 
 def hebbian(eta: float = 1.0, *, j_max: float = 30.0, soft: bool = False) -> STDPRule:

@@ -7,8 +7,10 @@ process and jittering the copies; spike traces and event-driven STDP applied as 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -116,44 +118,100 @@ def _rule_table(net, plastic, sqrtN, dtype):
     return jnp.asarray(T, dtype=dtype)
 
 
-def _external_events(key, net, ext_pop, rates_hz, L, dt, jitter, correlated, dtype):
-    nominal = np.asarray(net.rx, dtype=float)  # concrete: sizes the buffers; rates_hz (traced) <= nominal
-    """External spikes of one chunk of L steps as per-step padded index lists (L, Kx) and a drop count."""
-    Nx = len(ext_pop)
+class _Config(NamedTuple):
+    """Everything the compiled chunk depends on statically (hashable: one compilation per distinct value)."""
+
+    N: int
+    n: int
+    ext_sizes: tuple[int, ...]
+    nominal: tuple[float, ...]  # external rates (Hz) that size the buffers; actual rates are <= these
+    c: float
+    correlated: bool
+    L: int
+    dt: float
+    K: int
+    Kx: int
+    decay: tuple[float, float, float]
+    dtr: float
+    slices: tuple[tuple[int, int], ...]
+    blocks: tuple[tuple[int, int], ...]
+    eif: EIF
+    dtype: str
+
+
+def _config(net, plastic=(), *, dt=0.1, L=2500, eif=None, max_spikes=None, dtype=jnp.float32) -> _Config:
+    eif = EIF() if eif is None else eif
+    N, n = net.N, net.n
+    _, ext_pop = _layout(net)
+    rx = np.asarray(net.rx, dtype=float)
+    bounds = np.concatenate([[0], np.cumsum(net.sizes)])
+    return _Config(
+        N=N,
+        n=n,
+        ext_sizes=tuple(net.ext_sizes),
+        nominal=tuple(float(r) for r in rx),
+        c=float(net.c),
+        correlated=float(net.c) > 0,
+        L=L,
+        dt=float(dt),
+        K=max_spikes or 8 + int(math.ceil(N * 200 * HZ * dt)),
+        Kx=16 + int(math.ceil(4 * float(np.sum(rx[ext_pop])) * HZ * dt)),
+        decay=tuple(math.exp(-dt / getattr(eif, f"tau_{b}")) for b in ("e", "i", "x")),
+        dtr=math.exp(-dt / float(net.tau_stdp)),
+        slices=tuple((int(bounds[a]), int(bounds[a + 1])) for a in range(n)),
+        blocks=plastic_entries(net, plastic),
+        eif=eif,
+        dtype=jnp.dtype(dtype).name,
+    )
+
+
+def _external_events(key, cfg: _Config, rates_hz):
+    """External spikes of one chunk of L steps as per-step padded index lists (L, Kx) and a drop count.
+
+    Independent input: each neuron fires Poisson at its population's rate. Correlated input (c > 0): per
+    external population a mother Poisson process at r_x/c over the chunk plus margins; each neuron copies
+    each mother spike with probability c (so its own rate stays r_x) and jitters it by a Gaussian of s.d.
+    ``jitter``: pairwise spike-count correlation c over windows much longer than the jitter.
+    """
+    L, dt, dtype = cfg.L, cfg.dt, cfg.dtype
+    Nx = sum(cfg.ext_sizes)
+    offsets = np.concatenate([[0], np.cumsum(cfg.ext_sizes)])
     Tc = L * dt
-    r = jnp.asarray(rates_hz, dtype=dtype)[ext_pop] * HZ  # per neuron, spikes/ms
-    if correlated:
-        c = float(net.c)
+    rates_hz = jnp.asarray(rates_hz, dtype=dtype)
+    dropped_gen = jnp.asarray(0)
+    if cfg.correlated:
+        c, jitter = cfg.c, cfg.eif.jitter
         margin = 4.0 * jitter
         events_t, events_id = [], []
-        for x in range(len(net.ext_sizes)):
-            ids = np.flatnonzero(ext_pop == x)
-            lam = float(nominal[x]) * HZ / c * (Tc + 2 * margin)
+        for x, size in enumerate(cfg.ext_sizes):
+            ids = np.arange(offsets[x], offsets[x + 1])
+            lam = cfg.nominal[x] * HZ / c * (Tc + 2 * margin)
             M = int(lam + 6 * math.sqrt(lam) + 10)
-            key, k1, k2, k3, k4 = jr.split(key, 5)
-            n_m = jr.poisson(k1, rates_hz[x] * HZ / c * (Tc + 2 * margin))
-            tm = jr.uniform(k2, (M,), dtype, -margin, Tc + margin)
-            keep = (jr.uniform(k3, (M, len(ids)), dtype) < c) & (jnp.arange(M) < n_m)[:, None]
-            t = tm[:, None] + jitter * jr.normal(k4, (M, len(ids)), dtype)
+            key, k2, k3, k4 = jr.split(key, 4)
+            # mother process on [-margin, Tc + margin): cumulative exponential gaps (no Poisson sampler)
+            tm = -margin + jnp.cumsum(jr.exponential(k2, (M,), dtype)) / (rates_hz[x] * HZ / c)
+            dropped_gen = dropped_gen + (tm[-1] < Tc + margin)  # buffer full: later mother spikes lost
+            keep = (jr.uniform(k3, (M, size), dtype) < c) & (tm < Tc + margin)[:, None]
+            t = tm[:, None] + jitter * jr.normal(k4, (M, size), dtype)
             valid = keep & (t >= 0) & (t < Tc) & (rates_hz[x] > 0)
             events_t.append(jnp.where(valid, t, jnp.inf).ravel())
-            events_id.append(jnp.broadcast_to(jnp.asarray(ids), (M, len(ids))).ravel())
+            events_id.append(jnp.broadcast_to(jnp.asarray(ids), (M, size)).ravel())
         t, ids = jnp.concatenate(events_t), jnp.concatenate(events_id)
-        dropped_gen = jnp.asarray(0)
     else:
-        lam_max = float(np.max(nominal)) * HZ * Tc
+        ext_pop = np.repeat(np.arange(len(cfg.ext_sizes)), cfg.ext_sizes)
+        r = rates_hz[ext_pop] * HZ  # per neuron, spikes/ms
+        lam_max = max(cfg.nominal) * HZ * Tc
         K = int(lam_max + 6 * math.sqrt(lam_max) + 6)
-        k1, k2 = jr.split(key)
-        counts = jr.poisson(k1, r * Tc)
-        t = jr.uniform(k2, (Nx, K), dtype, 0.0, Tc)
-        t = jnp.where(jnp.arange(K)[None, :] < counts[:, None], t, jnp.inf).ravel()
+        # each train on [0, Tc): cumulative exponential gaps (no Poisson sampler); rate 0 gives t = inf
+        t = jnp.cumsum(jr.exponential(key, (Nx, K), dtype), axis=1) / r[:, None]
+        dropped_gen = jnp.sum(t[:, -1] < Tc)  # trains whose buffer of K spikes filled (>= 1 spike lost each)
+        t = jnp.where(t < Tc, t, jnp.inf).ravel()
         ids = jnp.broadcast_to(jnp.arange(Nx)[:, None], (Nx, K)).ravel()
-        dropped_gen = jnp.sum(jnp.maximum(counts - K, 0))
     bins = jnp.where(jnp.isfinite(t), jnp.floor(t / dt), L).astype(jnp.int32)
     bins = jnp.minimum(bins, L)
     order = jnp.argsort(bins)
     bins, ids = bins[order], ids[order]
-    Kx = 16 + int(math.ceil(4 * float(np.sum(nominal[ext_pop])) * HZ * dt))
+    Kx = cfg.Kx
     pad_bins = jnp.concatenate([bins, jnp.full(Kx, L + 1, jnp.int32)])
     pad_ids = jnp.concatenate([ids, jnp.full(Kx, Nx)])
     steps = jnp.arange(L)
@@ -168,6 +226,81 @@ def _external_events(key, net, ext_pop, rates_hz, L, dt, jitter, correlated, dty
     )(steps, start)
     dropped = jnp.sum(jnp.maximum(stop - start - Kx, 0)) + dropped_gen
     return lists, dropped
+
+
+_external_events_jit = jax.jit(_external_events, static_argnums=1)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _setup(cfg: _Config, key, p, j, jx, pop, ext_pop, signs):
+    """Bernoulli connectivity (probability p) with J_ab = j_ab/√N, padded with a zero row/column."""
+    N, dtype = cfg.N, cfg.dtype
+    sqrtN = math.sqrt(N)
+    kc1, kc2 = jr.split(key)
+    mask = jr.uniform(kc1, (N, N)) < p
+    J = jnp.where(mask, j[pop][:, pop] / sqrtN, 0.0).astype(dtype)
+    maskx = jr.uniform(kc2, (N, len(ext_pop))) < p
+    Jx = jnp.where(maskx, jx[pop][:, ext_pop] / sqrtN, 0.0).astype(dtype)
+    # padding: index N (recurrent) and Nx (external) point at zero rows/columns
+    J = jnp.pad(J, ((0, 1), (0, 1)))
+    M = jnp.pad(mask, ((0, 1), (0, 1)))
+    Jx = jnp.pad(Jx, ((0, 0), (0, 1)))
+    sign_pad = jnp.append(signs[pop], 0)
+    onehot = jax.nn.one_hot(pop, cfg.n, dtype=dtype)
+    return J, M, Jx, sign_pad, onehot, _mean_weights(J, M, onehot, sqrtN)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _chunk(cfg: _Config, const, state, key, rates_hz, eta_on):
+    """L Euler steps; returns the new state, the population rates (Hz), mean weights and dropped spikes."""
+    M, Jx, sign_pad, table, onehot = const
+    N, n, dt, K, dtype, eif = cfg.N, cfg.n, cfg.dt, cfg.K, cfg.dtype, cfg.eif
+    sqrtN = math.sqrt(N)
+    de, di, dx = cfg.decay
+    sizes = jnp.asarray([b - a for a, b in cfg.slices], dtype=dtype)
+
+    def step(carry, ext_ids):
+        V, Ie, Ii, Ix, xtr, J, counts, dropped = carry
+        lead = jnp.exp((jnp.minimum(V, eif.V_th + 5.0) - eif.V_T) / eif.Delta_T)
+        V = V + dt * ((eif.E_L - V + eif.Delta_T * lead) / eif.tau_m + Ie + Ii + Ix)
+        spk = V >= eif.V_th
+        V = jnp.where(spk, eif.V_re, V)
+        idx = jnp.nonzero(spk, size=K, fill_value=N)[0]
+        dropped = dropped + jnp.maximum(jnp.sum(spk) - K, 0)
+        cols = J[:N, idx]
+        sgn = sign_pad[idx]
+        Ie = Ie * de + cols @ (sgn > 0).astype(dtype) / eif.tau_e
+        Ii = Ii * di + cols @ (sgn < 0).astype(dtype) / eif.tau_i
+        Ix = Ix * dx + jnp.sum(Jx[:, ext_ids], axis=1) / eif.tau_x
+        xtr = xtr * cfg.dtr
+        for a, b in cfg.blocks:  # static loop over plastic (post, pre) population blocks
+            c = table[a, b]
+            ra, rb = cfg.slices[a], cfg.slices[b]
+            # presynaptic spikes of population b: columns idx, rows of population a
+            in_b = (idx >= rb[0]) & (idx < rb[1])
+            Jc = J[ra[0] : ra[1], idx]
+            Mc = M[ra[0] : ra[1], idx] & in_b[None, :]
+            d = c[0] * (c[1] + c[2] * Jc) * (c[3] + c[4] * xtr[ra[0] : ra[1], None])
+            Jc = jnp.where(Mc, jnp.clip(Jc + eta_on * d / sqrtN, c[9], c[10]), Jc)
+            J = J.at[ra[0] : ra[1], idx].set(Jc)
+            # postsynaptic spikes of population a: rows idx, columns of population b
+            in_a = (idx >= ra[0]) & (idx < ra[1])
+            Jr = J[idx, rb[0] : rb[1]]
+            Mr = M[idx, rb[0] : rb[1]] & in_a[:, None]
+            d = c[0] * (c[5] + c[6] * Jr) * (c[7] + c[8] * xtr[None, rb[0] : rb[1]])
+            Jr = jnp.where(Mr, jnp.clip(Jr + eta_on * d / sqrtN, c[9], c[10]), Jr)
+            J = J.at[idx, rb[0] : rb[1]].set(Jr)
+        xtr = xtr + jnp.append(spk, False).astype(dtype)
+        counts = counts + spk.astype(dtype) @ onehot
+        return (V, Ie, Ii, Ix, xtr, J, counts, dropped), None
+
+    lists, dropped_x = _external_events(key, cfg, rates_hz)
+    V, Ie, Ii, Ix, xtr, J = state
+    carry = (V, Ie, Ii, Ix, xtr, J, jnp.zeros(n, dtype), jnp.asarray(0))
+    carry, _ = jax.lax.scan(step, carry, lists)
+    V, Ie, Ii, Ix, xtr, J, counts, dropped = carry
+    rates = counts / sizes / (cfg.L * dt) / HZ
+    return (V, Ie, Ii, Ix, xtr, J), rates, _mean_weights(J, M, onehot, sqrtN), dropped + dropped_x
 
 
 def simulate_spiking(
@@ -202,11 +335,21 @@ def simulate_spiking(
         Forward Euler at dt = 0.1 ms as in the paper; external spikes binned to the step; correlated input
         generated per recording interval with margins of 4 jitter s.d. (copies of a mother spike that straddle
         an interval boundary are drawn independently: a relative loss of covariance ~ jitter/record_dt).
+        The compiled step is cached per (sizes, dt, record_dt, plastic blocks, EIF parameters): repeated calls
+        with the same structure do not recompile.
     """
     eif = EIF() if eif is None else eif
     check_positive("T", T, "duration in ms")
     check_positive("dt", dt, "Euler step in ms")
     check_positive("record_dt", record_dt, "recording interval in ms")
+    sched = {} if ext_schedule is None else dict(ext_schedule)
+    for name, window in sched.items():
+        if name not in net.ext_names:
+            raise ValueError(f"unknown external population {name!r} in ext_schedule; valid: {net.ext_names}")
+        if len(window) != 2 or not window[0] <= window[1]:
+            raise ValueError(
+                f"ext_schedule[{name!r}] must be (t_on, t_off) in ms with t_on <= t_off, got {window!r}"
+            )
     L = max(1, round(record_dt / dt))
     n_rec = max(1, round(T / (L * dt)))
     t_burn = min(500.0, T / 4) if t_burn is None else t_burn
@@ -214,84 +357,18 @@ def simulate_spiking(
     N, n = net.N, net.n
     sqrtN = math.sqrt(N)
     pop, ext_pop = _layout(net)
-    Nx = len(ext_pop)
-    K = max_spikes or 8 + int(math.ceil(N * 200 * HZ * dt))
-    k_conn, k_ext, k_v = jr.split(key, 3)
-    kc1, kc2 = jr.split(k_conn)
-    p = float(net.p)
-    mask = jr.uniform(kc1, (N, N)) < p
-    J = jnp.where(mask, net.j[pop][:, pop] / sqrtN, 0.0).astype(dtype)
-    maskx = jr.uniform(kc2, (N, Nx)) < p
-    Jx = jnp.where(maskx, net.jx[pop][:, ext_pop] / sqrtN, 0.0).astype(dtype)
-    # padding: index N (recurrent) and Nx (external) point at zero rows/columns
-    J = jnp.pad(J, ((0, 1), (0, 1)))
-    M = jnp.pad(mask, ((0, 1), (0, 1)))
-    Jx = jnp.pad(Jx, ((0, 0), (0, 1)))
-    sign_pad = jnp.asarray(np.append(np.asarray(net.signs)[pop], 0))
-    table = _rule_table(net, plastic, sqrtN, dtype)
-    onehot = jax.nn.one_hot(pop, n, dtype=dtype)
-    sizes = jnp.asarray(net.sizes, dtype=dtype)
-    j0 = _mean_weights(J, M, onehot, sqrtN)
-    bounds = np.concatenate([[0], np.cumsum(net.sizes)])
-    slices = [(int(bounds[a]), int(bounds[a + 1])) for a in range(n)]
-    blocks = [((a, b), table[a, b]) for a, b in plastic_entries(net, plastic)]
-    decay = {b: math.exp(-dt / getattr(eif, f"tau_{b}")) for b in ("e", "i", "x")}
-    dtr = math.exp(-dt / float(net.tau_stdp))
     rx = np.asarray(net.rx, dtype=float)
-    correlated = float(net.c) > 0
-
-    def step(carry, ext_ids):
-        V, Ie, Ii, Ix, xtr, J, counts, dropped, eta_on = carry
-        lead = jnp.exp((jnp.minimum(V, eif.V_th + 5.0) - eif.V_T) / eif.Delta_T)
-        V = V + dt * ((eif.E_L - V + eif.Delta_T * lead) / eif.tau_m + Ie + Ii + Ix)
-        spk = V >= eif.V_th
-        V = jnp.where(spk, eif.V_re, V)
-        idx = jnp.nonzero(spk, size=K, fill_value=N)[0]
-        dropped = dropped + jnp.maximum(jnp.sum(spk) - K, 0)
-        cols = J[:N, idx]
-        sgn = sign_pad[idx]
-        Ie = Ie * decay["e"] + cols @ (sgn > 0).astype(dtype) / eif.tau_e
-        Ii = Ii * decay["i"] + cols @ (sgn < 0).astype(dtype) / eif.tau_i
-        Ix = Ix * decay["x"] + jnp.sum(Jx[:, ext_ids], axis=1) / eif.tau_x
-        xtr = xtr * dtr
-        for (a, b), c in blocks:  # static loop over plastic (post, pre) population blocks
-            ra, rb = slices[a], slices[b]
-            # presynaptic spikes of population b: columns idx, rows of population a
-            in_b = (idx >= rb[0]) & (idx < rb[1])
-            Jc = J[ra[0] : ra[1], idx]
-            Mc = M[ra[0] : ra[1], idx] & in_b[None, :]
-            d = c[0] * (c[1] + c[2] * Jc) * (c[3] + c[4] * xtr[ra[0] : ra[1], None])
-            Jc = jnp.where(Mc, jnp.clip(Jc + eta_on * d / sqrtN, c[9], c[10]), Jc)
-            J = J.at[ra[0] : ra[1], idx].set(Jc)
-            # postsynaptic spikes of population a: rows idx, columns of population b
-            in_a = (idx >= ra[0]) & (idx < ra[1])
-            Jr = J[idx, rb[0] : rb[1]]
-            Mr = M[idx, rb[0] : rb[1]] & in_a[:, None]
-            d = c[0] * (c[5] + c[6] * Jr) * (c[7] + c[8] * xtr[None, rb[0] : rb[1]])
-            Jr = jnp.where(Mr, jnp.clip(Jr + eta_on * d / sqrtN, c[9], c[10]), Jr)
-            J = J.at[idx, rb[0] : rb[1]].set(Jr)
-        xtr = xtr + jnp.append(spk, False).astype(dtype)
-        counts = counts + spk.astype(dtype) @ onehot
-        return (V, Ie, Ii, Ix, xtr, J, counts, dropped, eta_on), None
-
-    @jax.jit
-    def chunk(state, key, rates_hz, eta_on):
-        lists, dropped_x = _external_events(key, net, ext_pop, rates_hz, L, dt, eif.jitter, correlated, dtype)
-        V, Ie, Ii, Ix, xtr, J = state
-        z = jnp.zeros(n, dtype)
-        carry = (V, Ie, Ii, Ix, xtr, J, z, jnp.asarray(0), eta_on)
-        carry, _ = jax.lax.scan(step, carry, lists)
-        V, Ie, Ii, Ix, xtr, J, counts, dropped, _ = carry
-        rates = counts / sizes / (L * dt) / HZ
-        return (V, Ie, Ii, Ix, xtr, J), rates, _mean_weights(J, M, onehot, sqrtN), dropped + dropped_x
-
+    cfg = _config(net, plastic, dt=dt, L=L, eif=eif, max_spikes=max_spikes, dtype=dtype)
+    dtype = cfg.dtype
+    table = _rule_table(net, plastic, sqrtN, dtype)
+    k_conn, k_ext, k_v = jr.split(key, 3)
+    J, M, Jx, sign_pad, onehot, j0 = _setup(
+        cfg, k_conn, net.p, net.j, net.jx, jnp.asarray(pop), jnp.asarray(ext_pop), jnp.asarray(net.signs)
+    )
+    const = (M, Jx, sign_pad, table, onehot)
     V0 = jr.uniform(k_v, (N,), dtype, eif.V_re, eif.V_T)
     zN = jnp.zeros(N, dtype)
     state = (V0, zN, zN, zN, jnp.zeros(N + 1, dtype), J)
-    sched = {} if ext_schedule is None else dict(ext_schedule)
-    for name in sched:
-        if name not in net.ext_names:
-            raise ValueError(f"unknown external population {name!r} in ext_schedule; valid: {net.ext_names}")
     t0 = time.perf_counter()
     rates_out, j_out, n_dropped = [], [], 0
     iterator = range(n_rec)
@@ -306,7 +383,9 @@ def simulate_spiking(
             if not on <= t_start < off:
                 rates_hz[net.ext_names.index(name)] = 0.0
         eta_on = jnp.asarray(1.0 if t_start >= t_plastic else 0.0, dtype)
-        state, rates, jmean, dropped = chunk(state, jr.fold_in(k_ext, i), jnp.asarray(rates_hz), eta_on)
+        state, rates, jmean, dropped = _chunk(
+            cfg, const, state, jr.fold_in(k_ext, i), jnp.asarray(rates_hz), eta_on
+        )
         rates_out.append(rates)
         j_out.append(jmean)
         n_dropped += int(dropped)

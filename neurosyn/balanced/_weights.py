@@ -13,7 +13,7 @@ from jaxtyping import Array, Complex, Float
 from .._errors import ConvergenceError, check_choice, check_int, check_positive
 from ._meanfield import HZ, BalanceStatus, balanced_rates, covariance_density
 from ._network import BalancedNetwork
-from ._rules import Plastic
+from ._rules import COEFFICIENTS, Plastic, pair_drift
 
 
 def plastic_entries(net: BalancedNetwork, plastic: tuple[Plastic, ...]) -> tuple[tuple[int, int], ...]:
@@ -36,6 +36,35 @@ def _rules_by_entry(net, plastic):
     return rules
 
 
+class _Stack(eqx.Module):
+    """The plastic entries (rows = post, cols = pre) with their rules' coefficients stacked into arrays, so
+    that one compiled flow serves every rule acting on the same number of entries."""
+
+    rows: Array
+    cols: Array
+    eta: Array
+    u0_pre: Array
+    u1_pre: Array
+    a_pre: Array
+    b_pre: Array
+    u0_post: Array
+    u1_post: Array
+    a_post: Array
+    b_post: Array
+    target: Array
+
+
+def _stack(net, plastic) -> _Stack:
+    entries = plastic_entries(net, plastic)
+    rules = _rules_by_entry(net, plastic)
+    coef = {f: jnp.asarray([jnp.asarray(getattr(r, f), float) for r in rules], float) for f in COEFFICIENTS}
+    return _Stack(
+        rows=jnp.asarray([a for a, _ in entries], dtype=int),
+        cols=jnp.asarray([b for _, b in entries], dtype=int),
+        **{f: coef[f].reshape(len(entries)) for f in COEFFICIENTS},
+    )
+
+
 def weight_drift(net: BalancedNetwork, plastic: tuple[Plastic, ...], j=None) -> Float[Array, "n n"]:
     """Mean drift dj/dt (scaled mV per ms) of the population-mean weights, rates slaved to balance.
 
@@ -48,15 +77,18 @@ def weight_drift(net: BalancedNetwork, plastic: tuple[Plastic, ...], j=None) -> 
         NaN where the network has no balanced solution.
     """
     net = net if j is None else net.with_weights(j)
-    return _drift_at_rates(net, plastic, balanced_rates(net).rates * HZ)
+    return _drift(net, _stack(net, plastic))
 
 
-def _drift_at_rates(net, plastic, r):
+def _drift(net, st):
+    return _drift_at_rates(net, st, balanced_rates(net).rates * HZ)
+
+
+def _drift_at_rates(net, st: _Stack, r):
     C = covariance_density(net)
-    dj = jnp.zeros_like(net.j)
-    for (a, b), rule in zip(plastic_entries(net, plastic), _rules_by_entry(net, plastic), strict=True):
-        dj = dj.at[a, b].set(rule.drift(net.j[a, b], r[a], r[b], C[a, b], net.tau_stdp))
-    return dj
+    rows, cols = st.rows, st.cols
+    vals = pair_drift(st, net.j[rows, cols], r[rows], r[cols], C[rows, cols], net.tau_stdp)
+    return jnp.zeros_like(net.j).at[rows, cols].set(vals)
 
 
 class WeightStatus(eqx.Enumeration):
@@ -119,21 +151,20 @@ class WeightFixedPoint(eqx.Module):
         return self.net.j[self.net.index(post), self.net.index(pre)]
 
 
-def _flow(net, plastic, entries):
-    rows = jnp.asarray([a for a, _ in entries], dtype=int)
-    cols = jnp.asarray([b for _, b in entries], dtype=int)
+def _flow(net, st: _Stack):
+    rows, cols = st.rows, st.cols
 
     def F(v):
         j = net.j.at[rows, cols].set(v)
-        return weight_drift(net.with_weights(j), plastic)[rows, cols]
+        return _drift(net.with_weights(j), st)[rows, cols]
 
     return F, rows, cols
 
 
 @eqx.filter_jit
-def _chunk(net, plastic, v, h, n_steps):
+def _chunk(net, st, v, h, n_steps):
     """Up to ``n_steps`` RK4 steps of size h; stops early, at the last balanced point, if balance is lost."""
-    F, rows, cols = _flow(net, plastic, plastic_entries(net, plastic))
+    F, rows, cols = _flow(net, st)
 
     def ok(v):
         rates = balanced_rates(net.with_weights(net.j.at[rows, cols].set(v))).rates
@@ -187,18 +218,19 @@ def weight_fixed_point(
     chunk = check_int("chunk", chunk, "RK4 steps between convergence checks")
     entries = plastic_entries(net, plastic)
     t0 = time.perf_counter()
-    F, rows, cols = _flow(net, plastic, entries)
+    st = _stack(net, plastic)
+    F, rows, cols = _flow(net, st)
     v = net.j[rows, cols]
     n_steps, status = 0, WeightStatus.max_steps
     if not entries:
         dv, jac = jnp.zeros(0), jnp.zeros((0, 0))
         status = WeightStatus.converged
     elif method == "joint":
-        v, dv, jac, n_steps, status, r_joint = _joint(net, plastic, v, xtol, min(max_steps, 100))
+        v, dv, jac, n_steps, status, r_joint = _joint(net, st, v, xtol, min(max_steps, 100))
     elif method == "newton":
-        v, dv, jac, n_steps, status = _newton(net, plastic, v, xtol, min(max_steps, 100))
+        v, dv, jac, n_steps, status = _newton(net, st, v, xtol, min(max_steps, 100))
     else:
-        v, dv, jac, lost = _chunk(net, plastic, v, jnp.asarray(0.0), jnp.asarray(0))  # evaluation only
+        v, dv, jac, lost = _chunk(net, st, v, jnp.asarray(0.0), jnp.asarray(0))  # evaluation only
         while True:
             cur = net.with_weights(net.j.at[rows, cols].set(v))
             bal = balanced_rates(cur).status
@@ -215,7 +247,7 @@ def weight_fixed_point(
                 break
             if n_steps >= max_steps:
                 break
-            v, dv, jac, lost = _chunk(net, plastic, v, jnp.asarray(0.5 / rho), jnp.asarray(chunk))
+            v, dv, jac, lost = _chunk(net, st, v, jnp.asarray(0.5 / rho), jnp.asarray(chunk))
             n_steps += chunk
     final = net.with_weights(net.j.at[rows, cols].set(v)) if entries else net
     state = balanced_rates(final)
@@ -252,11 +284,10 @@ def weight_fixed_point(
     return result
 
 
-def _newton(net, plastic, v, xtol, max_iter):
-    _, rows, cols = _flow(net, plastic, plastic_entries(net, plastic))
+def _newton(net, st, v, xtol, max_iter):
     status = WeightStatus.max_steps
     for it in range(max_iter + 1):
-        v, dv, jac, lost = _chunk(net, plastic, v, jnp.asarray(0.0), jnp.asarray(0))
+        v, dv, jac, lost = _chunk(net, st, v, jnp.asarray(0.0), jnp.asarray(0))
         if not bool(jnp.all(jnp.isfinite(v))):
             return v, dv, jac, it, WeightStatus.nonfinite
         if bool(lost):
@@ -272,26 +303,24 @@ def _newton(net, plastic, v, xtol, max_iter):
 
 
 @eqx.filter_jit
-def _joint_eval(net, plastic, z):
-    entries = plastic_entries(net, plastic)
-    rows = jnp.asarray([a for a, _ in entries], dtype=int)
-    cols = jnp.asarray([b for _, b in entries], dtype=int)
+def _joint_eval(net, st, z):
+    rows, cols = st.rows, st.cols
 
     def G(z):
         r, v = z[: net.n], z[net.n :]
         cur = net.with_weights(net.j.at[rows, cols].set(v))
         balance = (cur.W @ r + cur.Wx @ cur.rx * HZ) / jnp.max(jnp.abs(cur.W))
-        return jnp.concatenate([balance, _drift_at_rates(cur, plastic, r)[rows, cols]])
+        return jnp.concatenate([balance, _drift_at_rates(cur, st, r)[rows, cols]])
 
     return G(z), jax.jacobian(G)(z)
 
 
-def _joint(net, plastic, v, xtol, max_iter):
+def _joint(net, st, v, xtol, max_iter):
     """Newton on [W(j) r + W_x r_x; dj/dt(j, r)] = 0 for rates and plastic weights together."""
     n = net.n
     z = jnp.concatenate([jnp.full(n, 10.0 * HZ), v])
     for it in range(max_iter + 1):
-        g, jac = _joint_eval(net, plastic, z)
+        g, jac = _joint_eval(net, st, z)
         step = jnp.linalg.solve(jac, g)
         if not bool(jnp.all(jnp.isfinite(step))):
             return z[n:], g[n:], jac[n:, n:], it, WeightStatus.nonfinite, z[:n]
@@ -300,22 +329,21 @@ def _joint(net, plastic, v, xtol, max_iter):
         ) < xtol * float(jnp.max(jnp.abs(z[:n]))):
             status = WeightStatus.converged
             break
-        z = _backtrack(net, plastic, z, step, g, n)
+        z = _backtrack(net, st, z, step, g, n)
     else:
         status = WeightStatus.max_steps
     v = z[n:]
-    _, rows, cols = _flow(net, plastic, plastic_entries(net, plastic))
-    _, dv, jac_v, _ = _chunk(net, plastic, v, jnp.asarray(0.0), jnp.asarray(0))
+    _, dv, jac_v, _ = _chunk(net, st, v, jnp.asarray(0.0), jnp.asarray(0))
     return v, g[n:], jac_v, it, status, z[:n]
 
 
-def _backtrack(net, plastic, z, step, g, n):
+def _backtrack(net, st, z, step, g, n):
     """Damped Newton step: halve until rates stay positive, weights keep their sign and |G| decreases."""
     norm = float(jnp.linalg.norm(g))
     for _ in range(40):
         trial = z - step
         ok = bool(jnp.all(trial[:n] > 0)) and bool(jnp.all(jnp.sign(trial[n:]) == jnp.sign(z[n:])))
-        if ok and float(jnp.linalg.norm(_joint_eval(net, plastic, trial)[0])) < norm:
+        if ok and float(jnp.linalg.norm(_joint_eval(net, st, trial)[0])) < norm:
             return trial
         step = 0.5 * step
     return z - step
@@ -346,12 +374,12 @@ def weight_trajectory(
     check_positive("record_dt", record_dt, "recording interval in ms")
     per = max(1, round(record_dt / dt))
     n_rec = max(1, round(T / (per * dt)))
-    return _trajectory(net, plastic, jnp.asarray(dt), per, n_rec)
+    return _trajectory(net, _stack(net, plastic), jnp.asarray(dt), per, n_rec)
 
 
 @eqx.filter_jit
-def _trajectory(net, plastic, dt, per: int, n_rec: int):
-    F = lambda j: weight_drift(net.with_weights(j), plastic)
+def _trajectory(net, st, dt, per: int, n_rec: int):
+    F = lambda j: _drift(net.with_weights(j), st)
 
     def step(_, j):
         k1 = F(j)
