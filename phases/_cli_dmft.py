@@ -29,8 +29,11 @@ def dmft_cmd(
     k: cli.K = 1.0,
     p: cli.P = 2.5,
     dt: Annotated[float, typer.Option(help="single-site time step")] = 0.1,
-    samples: Annotated[int, typer.Option(help="single sites per iteration")] = 1024,
-    max_steps: Annotated[int, typer.Option(help="iteration budget")] = 60,
+    samples: Annotated[int, typer.Option(help="single sites per map evaluation")] = 1024,
+    replicates: Annotated[
+        int, typer.Option(help="independent frozen-noise solutions (their spread is the error bar)")
+    ] = 4,
+    max_steps: Annotated[int, typer.Option(help="iteration budget per replicate")] = 60,
     seed: cli.Seed = 0,
     out: Annotated[
         str | None, typer.Option(help="write C(τ), its error and S(f) to this NetCDF file")
@@ -48,11 +51,11 @@ def dmft_cmd(
     import dmft
     import neurosyn as ns
 
-    params = dict(g=g, k=k, p=p, dt=dt, samples=samples, max_steps=max_steps)
+    params = dict(g=g, k=k, p=p, dt=dt, samples=samples, replicates=replicates, max_steps=max_steps)
     with cli.failing_on():
         params["rule"] = repr(rule)
         net = ns.Network(N=1, g=g, k=k, p=p, rule=rule)
-        method = dmft.Stationary(dt=dt, n_samples=samples)
+        method = dmft.Stationary(dt=dt, n_samples=samples, n_replicates=replicates)
         sol = dmft.solve_dmft(
             net, method, key=jr.key(seed), max_steps=max_steps, throw=False, progress=not quiet and not json_
         )
@@ -70,6 +73,8 @@ def dmft_cmd(
         status=ns.Status[sol.status],
         n_iter=int(sol.n_iter),
         residual=float(sol.residual),
+        noise=float(sol.noise),
+        tau_max=float(sol.lags[-1]),
         wall_s=float(sol.wall_s),
     )
     if out:
@@ -82,9 +87,16 @@ def dmft_cmd(
         ("tau*", fmt(result["tau_star"])),
         ("PR_A", fmt(result["pr_A"])),
         ("f_osc", fmt(result["freq"])),
-        ("status", f"{result['status']} after {int(sol.n_iter)} iterations, residual {fmt(sol.residual, 2)}"),
+        (
+            "status",
+            f"{result['status']} after {int(sol.n_iter)} map evaluations ({replicates} replicates), "
+            f"residual {fmt(sol.residual, 2)} (noise {fmt(sol.noise, 2)}), tau_max {fmt(result['tau_max'])}",
+        ),
     ]
-    title = f"neurosyn dmft  rule={params['rule']} g={g} k={k} p={p} dt={dt} samples={samples} seed={seed}"
+    title = (
+        f"neurosyn dmft  rule={params['rule']} g={g} k={k} p={p} dt={dt} samples={samples}x{replicates} "
+        f"seed={seed}"
+    )
     text = cli.summary(title, rows, wall=result["wall_s"], wrote=[result["out"]] if out else [])
     cli.emit(result, as_json=json_, summary=text)
     if not sol.converged:

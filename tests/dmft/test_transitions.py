@@ -27,6 +27,10 @@ def test_g0_limit_closed_form():
 
 
 @pytest.mark.slow
+# Stern solves at large s (a bistable site that hops rarely) keep C(τ) ≈ 0.04-0.57 at τ = 200 even at the
+# largest lag range τ_max = 400, so solve_dmft warns; k_crit uses only C(0) near the minimiser (measured at
+# g = 0.5: 3 warnings among its solves, k_crit = 1.776 ± 0.004). Reported to the lead (issue 10).
+@pytest.mark.filterwarnings("ignore::dmft.WindowWarning")
 def test_kcrit_limits():
     # k_crit → 2.017 as g → 0 and decreases towards 1 as g → 1⁻ (§4.3); at g = 0.1 the slow-limit
     # correction is small, tolerance 0.05 (a few statistical errors plus the O(g) drift from the g = 0 value).
@@ -52,13 +56,18 @@ def test_near_critical_plastic(key):
 
 
 def test_cli_dmft_json():
+    # k = 0: the control variate makes each map evaluation exact, so the DMFT is the SCS solution (Eq. 10)
+    # up to the lag-window bias and the stopping tolerance (measured 2e-6; tolerance 1e-4), and the two
+    # replicates agree (C0_err ≈ 0).
     from phases.cli import app
 
-    r = CliRunner().invoke(app, ["dmft", "--g", "2", "--k", "0", "--samples", "128", "--json"])
+    args = ["dmft", "--g", "2", "--k", "0", "--samples", "128", "--replicates", "2", "--json"]
+    r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert {"C0", "var_x", "tau_star", "pr_A", "freq", "converged", "n_iter", "residual", "wall_s"} <= set(
-        out
-    )
-    assert out["freq"] is None and out["converged"]
-    assert out["C0"] == pytest.approx(dmft.solve_scs(2.0).C0, abs=0.02)
+    keys = {"C0", "C0_err", "var_x", "tau_star", "pr_A", "freq", "converged", "n_iter", "residual", "noise"}
+    assert keys | {"tau_max", "wall_s"} <= set(out)
+    assert out["freq"] is None and out["converged"] and out["params"]["replicates"] == 2
+    assert out["n_iter"] >= 2  # map evaluations over both replicates
+    assert out["C0"] == pytest.approx(dmft.solve_scs(2.0, dt=0.1).C0, abs=1e-4)
+    assert out["C0_err"] < 1e-6
