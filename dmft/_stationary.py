@@ -1,8 +1,8 @@
 """Stationary DMFT of the plastic network (Eqs. 6–8) by Monte Carlo single sites and mixed iteration.
 
 One evaluation of the map C ↦ F(C): draw M fields η with covariance g²C on a periodic window (circulant
-embedding), integrate the single site with the memory term over two periods (the first is burn-in), estimate
-C(τ) from φ on the second period by a zero-padded FFT, and apply a lag window. The white noise behind η is
+embedding), integrate the single site with the memory term over a burn-in and one period, estimate
+C(τ) from φ on that period by a zero-padded FFT, and apply a lag window. The white noise behind η is
 frozen within a replicate (common random numbers), so F is deterministic and Anderson mixing converges to its
 fixed point; independent replicates give the mean and an honest error bar.
 """
@@ -53,10 +53,10 @@ class Stationary:
 
     Attributes:
         dt: time step of the single site and of the lag grid.
-        t_max: initial lag range τ_max (None: 20·max(1, τ*) of the initial guess). Grown (×1.5 at least)
-            while τ_max < ``window_tau``·τ*, up to ``t_max_limit``.
+        t_max: initial lag range τ_max (None: 20·max(1, τ*) of the initial guess). Grown to
+            1.15·max(τ_max, ``window_tau``·τ*) whenever τ_max < ``window_tau``·τ*, up to ``t_max_limit``.
         t_max_limit: largest lag range.
-        window_tau: lag range in units of τ* (25: an exponential C with decay time 1.5τ* has fallen below 1e-3
+        window_tau: lag range in units of τ* (20: an exponential C with decay time 1.5τ* has fallen below 1e-3
             at the lag-window start).
         window_tol: check on the result: |C(τ) − q| just below the lag-window start must be below
             window_tol·C(0) or within 3 standard errors; otherwise `WindowWarning`.
@@ -81,12 +81,12 @@ class Stationary:
     dt: float = 0.1
     t_max: float | None = None
     t_max_limit: float = 1000.0
-    window_tau: float = 25.0
+    window_tau: float = 20.0
     window_tol: float = 1e-3
     n_samples: int = 1024
     n_batches: int = 8
     n_replicates: int = 4
-    lag_window: float = 0.5
+    lag_window: float = 0.6
     memory: MemoryTerm | None = None
     init: object = "auto"
     init_C0: float = 0.8
@@ -208,8 +208,10 @@ def _next_pow2(n):
 
 
 def _window(n_lag, dt, p_burn, tau_star):
-    burn = p_burn + 5.0 * max(1.0, tau_star)
-    return _next_pow2(max(2 * (n_lag - 1), int(math.ceil(burn / dt))))
+    """Period n (a power of 2 holding 2·τ_max) and burn-in steps (≥ memory + 5τ*, rounded up to n/8)."""
+    burn = int(math.ceil((p_burn + 5.0 * max(1.0, tau_star)) / dt))
+    n = _next_pow2(max(2 * (n_lag - 1), burn))
+    return n, min(n, (n // 8) * math.ceil(burn / (n // 8)))
 
 
 def _autocorr(y, n, n_lag):
@@ -228,24 +230,24 @@ def _cv_coefficient(y, y0):
 def _evaluate(C, w, g, key, static, q=0.0):
     """One Monte Carlo evaluation of the DMFT map C ↦ ⟨φφ⟩ as batch means, plus ⟨x²⟩ and diagnostics.
 
-    The single site runs over two periods of its periodic field; the first is burn-in. C is estimated on the
-    second by a zero-padded (non-circular) FFT, normalised by the number of overlapping pairs.
+    The single site runs over n_burn steps of burn-in (the end of the periodic field), then one period, on
+    which C is estimated by a zero-padded (non-circular) FFT, normalised by the number of overlapping pairs.
 
     Control variate: the same field drives the memoryless site x₀ (the periodic solution of the same
     exponential-trapezoid scheme with k = 0, by FFT). x₀ is Gaussian with the circulant covariance Δ returned
     here, so ⟨φ(x₀)φ(x₀)⟩ is known by quadrature (`_PairTable`); the caller subtracts β·(estimate − exact).
     At k = 0, x = x₀ and the estimate is exact.
     """
-    n, n_lag, M, n_batches, phi, block, stride, dt, memory = static
+    (n, n_burn), n_lag, M, n_batches, phi, block, stride, dt, memory = static
     S = circulant_spectrum(g**2 * (C - q), n)
     eta = field_from_white(jr.normal(key, (M, n), dtype=C.dtype), S)
     # plateau q = lim C(τ) (rules breaking x → −x): a frozen Gaussian offset per site of variance g² q
     # (a separate stream, so that η is unchanged when q = 0)
     q_pos = jnp.maximum(q, 0.0)
     eta = eta + g * jnp.sqrt(q_pos) * jr.normal(jr.fold_in(key, 7), (M, 1), dtype=C.dtype)
-    eta2 = jnp.concatenate([eta, eta, eta[:, :1]], axis=1)
+    eta2 = jnp.concatenate([eta[:, n - n_burn :], eta, eta[:, :1]], axis=1)
     mem_phi = phi if memory is None else _PostTransfer(phi, memory)
-    x = _integrate(eta2, w, eta[:, 0], dt, mem_phi, block)[:, n : 2 * n]
+    x = _integrate(eta2, w, eta2[:, 0], dt, mem_phi, block)[:, n_burn : n_burn + n]
     ph = phi(x)
     ac, F = _autocorr(ph, n, n_lag)
     # memoryless periodic solution: x_{t+1} = a x_t + c1 η_t + c2 η_{t+1} ⇒ X = H η̂, H = (c1 + c2 z)/(z − a)
@@ -283,6 +285,9 @@ def _evaluate(C, w, g, key, static, q=0.0):
         Cxb=Cxb,
         mb=batches(jnp.mean(ph, axis=1)),
     )
+
+
+_LAG_OUTPUTS = ("Cb", "C0b", "beta", "Delta", "Cxb")
 
 
 class _PairTable:
@@ -486,6 +491,7 @@ def solve_dmft(
 
     history = np.full(R * max_steps, np.nan)
     reps: list[_Replicate] = []
+    deterministic = False
     status = Status.success
     res = noise = math.nan
     neg = 0.0
@@ -498,12 +504,18 @@ def solve_dmft(
         hist: list = []
         done = False
         for _ in range(max_steps):
-            stride = max(1, math.ceil(M * n / n_keep))
-            static = (n, n_lag, M, nb, net.phi, method.block, stride, dt, general)
+            stride = max(1, math.ceil(M * n[0] / n_keep))
+            # lag arrays are padded to the n//2 + 1 lags of the period, so that growing τ_max within the same
+            # period does not recompile
+            n_full = n[0] // 2 + 1
+            static = (n, n_full, M, nb, net.phi, method.block, stride, dt, general)
             w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
             q = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
-            out = _evaluate(jnp.asarray(C), w, g, key_r, static, jnp.asarray(q))
-            out = {name: np.asarray(v) for name, v in out.items()}
+            out = _evaluate(jnp.asarray(_extend(C, n_full, symmetric)), w, g, key_r, static, jnp.asarray(q))
+            out = {
+                name: np.asarray(v)[..., :n_lag] if name in _LAG_OUTPUTS else np.asarray(v)
+                for name, v in out.items()
+            }
             neg = float(out["neg"])
             Delta = out["Delta"]
             exact = _PairTable(net.phi, float(Delta[0]))(Delta) if np.all(np.isfinite(Delta)) else np.nan
@@ -536,7 +548,7 @@ def solve_dmft(
             # the lag range follows the correlation time, τ_max ≥ window_tau·τ* (measured tails are not used
             # to grow it: at the frozen-noise fixed point their noise is amplified by the slow direction)
             if t_max < min(method.window_tau * tau0, method.t_max_limit):
-                t_max = min(method.t_max_limit, max(1.5 * t_max, method.window_tau * tau0))
+                t_max = min(method.t_max_limit, 1.15 * max(t_max, method.window_tau * tau0))
                 n_lag = int(round(t_max / dt)) + 1
                 lags = dt * np.arange(n_lag)
                 C, Cx = _extend(F, n_lag, symmetric), _extend(Fx, n_lag, symmetric)
@@ -556,6 +568,9 @@ def solve_dmft(
             if status == Status.success:
                 status = Status.max_steps
             break
+        if noise < 1e-10:  # the control variate made the map exact (k = 0): replicates would coincide
+            deterministic = True
+            break
         # the next replicate starts from the mean so far
         C = np.mean([_extend(s.C, n_lag, symmetric) for s in reps], axis=0)
         Cx = np.mean([_extend(s.Cx, n_lag, symmetric) for s in reps], axis=0)
@@ -572,7 +587,9 @@ def solve_dmft(
         C = Cs.mean(axis=0)
         x2 = np.array([s.x2 for s in reps])
         var_x = float(x2.mean())
-        if len(reps) > 1:
+        if deterministic:
+            C_err, var_x_err = np.zeros_like(C), 0.0
+        elif len(reps) > 1:
             C_err = Cs.std(axis=0, ddof=1) / math.sqrt(len(reps))
             var_x_err = float(x2.std(ddof=1) / math.sqrt(len(reps)))
         xs = np.concatenate([s.xs for s in reps])

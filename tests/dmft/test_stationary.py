@@ -111,7 +111,8 @@ def test_early_stop_reports_and_raises(key):
 
 def test_collapse_below_kcrit(key):
     # g = 0.5, k = 0.5 is far below k_crit(0.5) ≈ 1.8: the iteration must fall to C = 0 and say so.
-    sol = dmft.solve_dmft(ns.Network(N=1, g=0.5, k=0.5), FAST, key=key, throw=False, max_steps=40)
+    method = dmft.Stationary(dt=0.1, n_samples=128, n_replicates=2, init_tau=5.0)
+    sol = dmft.solve_dmft(ns.Network(N=1, g=0.5, k=0.5), method, key=key, throw=False, max_steps=40)
     assert sol.status == ns.Status.collapsed and float(sol.C0) < 1e-4
 
 
