@@ -167,8 +167,8 @@ class DMFTSolution(eqx.Module):
         freq: 1/(τ₃ − τ₁) from the first three zero crossings of C for k < 0, NaN otherwise.
         x_samples: flat single-site x samples from the converged solution (for averages such as Eq. 21).
         status, residual (final sup-norm change of C relative to C(0)), noise (the relative sampling noise of
-        one evaluation), n_iter (map evaluations, all replicates), history (residual per evaluation,
-        NaN-padded to n_replicates·max_steps), wall_s.
+        one evaluation), n_iter (map evaluations, all replicates), n_iter_replicates (per replicate),
+        history (residual per evaluation, NaN-padded to n_replicates·max_steps), wall_s.
         g, k, p: parameters.
         C_pre: C_pre,φ(τ) = ⟨f_pre(φ(t)) φ(t+τ)⟩ for rule kernels that track it (Eq. A11), else None.
         phi_mean: ⟨φ⟩ of the single site (0 up to noise unless the rule breaks x → −x, e.g. presynaptic).
@@ -190,6 +190,7 @@ class DMFTSolution(eqx.Module):
     residual: Float[Array, ""]
     noise: Float[Array, ""]
     n_iter: Int[Array, ""]
+    n_iter_replicates: Int[Array, " replicates"]
     history: Float[Array, " max_steps"]
     wall_s: float
     g: Float[Array, ""]
@@ -497,8 +498,10 @@ def solve_dmft(
     neg = 0.0
     bar = tqdm(total=R * max_steps, disable=not progress, desc="dmft", leave=False)
     it = 0
+    rep_iters: list[int] = []
     for rep in range(R):
         key_r = jr.fold_in(key, rep)
+        rep_iters.append(0)
         n = _window(n_lag, dt, p_burn, tau0)
         w_lag = lag_window(n_lag, method.lag_window)
         hist: list = []
@@ -527,6 +530,7 @@ def solve_dmft(
                 err = np.maximum(err, Cxb.std(axis=0, ddof=1) / math.sqrt(nb))
             F_raw = Cb.mean(axis=0)
             it += 1
+            rep_iters[-1] += 1
             bar.update(1)
             if not np.all(np.isfinite(F_raw)):
                 status = Status.nonfinite
@@ -639,6 +643,7 @@ def solve_dmft(
         residual=jnp.asarray(res),
         noise=jnp.asarray(noise),
         n_iter=jnp.asarray(it),
+        n_iter_replicates=jnp.asarray(rep_iters, dtype=int),
         history=jnp.asarray(history),
         wall_s=time.perf_counter() - t_start,
         g=g,
