@@ -29,6 +29,7 @@ def test_k0_reproduces_scs(key):
     assert float(np.max(np.asarray(sol.C_err))) < 1e-6
     # diagnostics are consistent
     assert np.all(np.isnan(np.asarray(sol.history)[int(sol.n_iter) :]))
+    assert int(np.sum(np.asarray(sol.n_iter_replicates))) == int(sol.n_iter)
     assert float(sol.pr_A) == pytest.approx(float(ns.pr_A_theory(sol.C, sol.lags, 2.5)))
     assert sol.x_samples.size > 1000
     assert float(np.var(np.asarray(sol.x_samples))) == pytest.approx(scs.var_x, rel=0.1)
