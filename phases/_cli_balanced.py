@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._cliutil import emit, fail, fmt
+from ._cliutil import emit, fail, fmt, out_path, write_netcdf
 
 RULE_CHOICES = ("none", "istdp", "hebbian", "hebbian-soft", "kohonen", "homeo-ei", "homeo-ii")
 
@@ -34,6 +34,9 @@ def balanced_cmd(
     T: Annotated[float, typer.Option("--T", help="simulated time in seconds")] = 20.0,
     dt: Annotated[float, typer.Option(help="Euler step of the simulation in ms")] = 0.1,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
+    out: Annotated[
+        str | None, typer.Option(help="write rates, weights and the simulation to this NetCDF file")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
@@ -112,6 +115,41 @@ def balanced_cmd(
             + ", ".join(f"j[{k}] = {fmt(result['simulation']['weights'][k])}" for k in plastic_names)
         )
     result["wall_s"] = time.perf_counter() - t0
+    params |= dict(simulate=simulate, T=T, dt=dt)
     result["provenance"] = ns.provenance(params, seed=seed)
+    if out:
+        path = out_path(out)
+        _save(path, net, fp, static, sim if simulate else None, result["provenance"])
+        result["out"] = str(path)
+        lines.append(f"  wrote   {path}")
     lines.append(f"  wall    = {result['wall_s']:.2f} s")
     emit(result, as_json=json_, summary="\n".join(lines))
+
+
+def _save(path, net, fp, static, sim, prov) -> None:
+    """Theory (static and plastic rates, fixed-point weights, Jacobian eigenvalues) and, if run, the simulated
+    rate and weight series, as NetCDF with provenance (parameters, seed, argv, versions, git SHA)."""
+    import numpy as np
+
+    pop = ("population",)
+    data = {
+        "rate_static": (pop, np.asarray(static.rates, dtype=float)),
+        "rate": (pop, np.asarray(fp.rates, dtype=float)),
+        "j_initial": (("post", "pre"), np.asarray(net.j, dtype=float)),
+        "j": (("post", "pre"), np.asarray(fp.j, dtype=float)),
+        "eigenvalue_real": (("plastic",), np.real(np.asarray(fp.eigenvalues)).astype(float)),
+    }
+    coords = {
+        "population": list(net.names),
+        "post": list(net.names),
+        "pre": list(net.names),
+        "plastic": [f"{net.names[a]}<-{net.names[b]}" for a, b in fp.entries],
+    }
+    if sim is not None:
+        data |= {
+            "sim_rate": (("t", "population"), np.asarray(sim.rates, dtype=float)),
+            "sim_j": (("t", "post", "pre"), np.asarray(sim.j, dtype=float)),
+            "sim_rate_mean": (pop, np.asarray(sim.rates_mean, dtype=float)),
+        }
+        coords["t"] = np.asarray(sim.t, dtype=float)
+    write_netcdf(data, coords, path, prov)

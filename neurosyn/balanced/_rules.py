@@ -155,12 +155,28 @@ def istdp(eta: float = 1.0, *, target: float = 10.0, j_norm: float = -150.0) -> 
 
 
 def homeostatic_ei(eta: float = 1.0, *, target: float = 20.0, j_norm: float = 112.5) -> STDPRule:
-    """Homeostatic E→I rule of the Vogels form, target I rate 20 Hz: drift ∝ -j r_e (2 τ r_i - α)/j_norm."""
+    """Homeostatic E→I rule with target I rate 20 Hz.
+
+    Assumed form: the reference summary (extensions.md (a)) gives only "E→I homeostatic, target rate 20 Hz",
+    not the update; this is the Vogels-type rule of `istdp` moved to the E→I synapses, with the target on the
+    *postsynaptic* (I) rate: Δj = -η (x_i - α) j/j_norm at E (pre) spikes, -η x_e j/j_norm at I (post) spikes,
+    α = 2 τ_STDP · target. Rate drift dj/dt = -η (j/j_norm) r_e (2 τ r_i - α) (+ covariance term): the weight
+    shrinks while r_i > target (j_norm > 0 keeps j/j_norm > 0). Not checked against the paper's Methods.
+    In the balanced state r_i responds paradoxically to w_ie (∂r_i/∂w_ie < 0), so this rule runs away and
+    balance is lost (see the tests).
+    """
     return _vogels("homeo-ei", eta, target, j_norm)
 
 
 def homeostatic_ii(eta: float = 1.0, *, target: float = 20.0, j_norm: float = -250.0) -> STDPRule:
-    """Homeostatic I→I rule of the Vogels form, target I rate 20 Hz: drift ∝ -j r_i (2 τ r_i - α)/j_norm."""
+    """Homeostatic I→I rule with target I rate 20 Hz.
+
+    Assumed form: the reference summary gives only "I→I homeostatic, target rate 20 Hz"; this is the
+    Vogels-type rule of `istdp` on the I→I synapses, target on the postsynaptic I rate: Δj = -η (x_post - α)
+    j/j_norm at pre spikes, -η x_pre j/j_norm at post spikes, α = 2 τ_STDP · target. Rate drift
+    dj/dt = -η (j/j_norm) r_i (2 τ r_i - α) (+ covariance term); j_norm < 0 keeps j/j_norm > 0, so inhibition
+    grows (j more negative) while r_i > target. Not checked against the paper's Methods.
+    """
     return _vogels("homeo-ii", eta, target, j_norm)
 
 

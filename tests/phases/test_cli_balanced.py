@@ -39,17 +39,29 @@ def test_targeted_with_plasticity_restores_balance():
     assert on["weights"]["e1<-i"] < on["weights"]["e2<-i"] - 30
 
 
-def test_simulate_adds_simulated_rates_and_weights():
+def test_simulate_adds_simulated_rates_and_weights(tmp_path):
     """Static network at N = 500 (the size of the fast spiking test, so the compiled step is shared): the
     simulated rates are within the O(1/√N) balance correction of the printed theory (12/√N, see
     tests/neurosyn/test_balanced_spiking.py) and the weights do not move."""
-    out = _json(["--rule", "none", "--simulate", "--N", "500", "--T", "1.0", "--seed", "3"])
+    path = tmp_path / "bal.nc"
+    out = _json(
+        ["--rule", "none", "--simulate", "--N", "500", "--T", "1.0", "--seed", "3", "--out", str(path)]
+    )
     sim = out["simulation"]
     assert set(sim["rates"]) == {"e", "i"} and "e<-i" in sim["weights"]
     assert sim["n_dropped"] == 0 and out["seed"] == 3
     for a in ("e", "i"):
         assert abs(sim["rates"][a] / out["rates"][a] - 1) <= 12 / np.sqrt(500)
     np.testing.assert_allclose(sim["weights"]["e<-i"], -150.0, rtol=1e-5)
+    # --out: the same numbers in NetCDF, with seed and parameters as attributes
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert ds.attrs["seed"] == 3 and ds.attrs["param_N"] == 500 and ds.attrs["param_rule"] == "none"
+        np.testing.assert_allclose(ds["rate"].sel(population="e"), out["rates"]["e"], rtol=1e-12)
+        np.testing.assert_allclose(ds["sim_rate_mean"].values, [sim["rates"]["e"], sim["rates"]["i"]])
+        assert ds["sim_rate"].shape == (4, 2) and ds["sim_j"].shape == (4, 2, 2)
+        np.testing.assert_allclose(ds["j"].sel(post="e", pre="i"), -150.0)
 
 
 @pytest.mark.slow
