@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -16,7 +17,7 @@ from jaxtyping import Array, Float
 from neurosyn import Network, Status, check_nonnegative, check_positive
 
 from ._memory import SelfCoupling
-from ._stationary import AndersonMixing, Stationary, solve_dmft
+from ._stationary import AndersonMixing, Stationary, WindowWarning, solve_dmft
 
 
 def near_critical_C(g, k, lags) -> Float[Array, " lags"]:
@@ -118,7 +119,10 @@ def k_crit(
     cache: dict = {}
 
     def y(s):
-        sol = stern_C0(g, s, key=key, method=method, solver=solver)
+        # only C(0) is used here: a long tail of the slow Stern state does not matter
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WindowWarning)
+            sol = stern_C0(g, s, key=key, method=method, solver=solver)
         cache[s] = sol
         C0 = float(sol.C0)
         if sol.status == Status.collapsed or not C0 > 0:
