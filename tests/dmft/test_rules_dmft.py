@@ -117,7 +117,7 @@ def test_general_rule_solution_matches_hebbian_kernel(key):
     # equals C here): C(0) must agree within 4 combined standard errors plus 0.5 % (the two iterations stop
     # at different points of their noise floors).
     k1, k2 = jr.split(key)
-    method = dmft.Stationary(n_samples=256)
+    method = dmft.Stationary(n_samples=256, n_replicates=3, window_tau=20.0)
     a = dmft.solve_dmft(_net(ns.hebbian), method, key=k1)
     b = dmft.solve_dmft(_net(ns.Expression("post", "pre")), method, key=k2)
     assert b.C_pre is not None and a.C_pre is None
@@ -131,12 +131,14 @@ def test_general_rule_solution_matches_hebbian_kernel(key):
 G, K, P = 3.0, 1.0, 2.5
 # C(0): one network's time-averaged C(0) scatters by ~0.5/√N across seeds (as for the Hebbian rule), so
 # |C0_sim − C0_dmft| < 1/√N is a 2σ bound (tighter for the mean of 2 networks).
-# τ*: one N = 1000 network over T = 500 gives τ* to ~5 % (its C(τ) is averaged over N units and ~100
-# correlation times), so 15 % is a 3σ bound for the mean of two. Measured τ*_sim/τ*_dmft − 1 = +0.17
-# (expression), −0.18 (STDP), +0.34 (heterogeneous p) while C(0) agreed within 2 %: solve_dmft stops early on
-# a slow drift of C(τ)'s tail at k ≠ 0 (README "known limitations"), so the τ* check is a strict xfail
-# until the solver is fixed.
-TAU_RTOL = 0.15
+# τ*: measured over 3 seeds (N = 1000, T = 500, one network each), the expression rule gives τ* = 4.345,
+# 4.375, 4.316 (sd 0.03, 0.7 %) against the DMFT's 4.351 (512 samples × 4 replicates); TAU_RTOL = 5 % is ~7
+# seed sd for one network, leaving room for the DMFT's own O(dt²) and lag-window bias (≲ 1e-3).
+# Heterogeneous p: τ* = 3.99, 4.54, 4.57 over 3 seeds (sd 0.33, 7 %: each seed draws its own p_ij, shared by
+# the 2 networks of the fixture) against the DMFT's 4.52: 3 sd is 22 %.
+TAU_RTOL = {"expression": 0.05, "stdp": 0.05, "heterogeneous": 0.22}
+# the fast tests: cheap DMFT settings (2 replicates, lag range 20 τ*)
+FAST = dict(n_samples=256, n_replicates=2, window_tau=20.0)
 
 
 def _sim(rule, N, key, T, n_networks, g=G, k=K, units=()):
@@ -148,10 +150,22 @@ def _sim(rule, N, key, T, n_networks, g=G, k=K, units=()):
     return ns.simulate(net, T, key=key, dt=0.1, t_burn=150.0, record=rec, n_networks=n_networks)
 
 
-@pytest.mark.parametrize("rule", [ns.Expression("post", "pre - 0.2*pre**3"), ns.STDP(d=1.0)], ids=str)
+_STDP_WINDOW = pytest.mark.xfail(
+    raises=dmft.WindowWarning,
+    strict=True,
+    reason="STDP at g = 3: C(τ) is still 0.0047 ± 0.001 at τ ≈ 31 when τ_max = window_tau·τ* = 52 (measured, "
+    "256 samples × 4 replicates): a slow small tail that τ* does not see (reported to the lead)",
+)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [ns.Expression("post", "pre - 0.2*pre**3"), pytest.param(ns.STDP(d=1.0), marks=_STDP_WINDOW)],
+    ids=str,
+)
 def test_against_simulator_fast(rule, key):
     # N = 400, one network, T = 400: C(0) within 1/√N = 0.05 (2σ, see above).
-    sol = dmft.solve_dmft(_net(rule, k=K, p=P, g=G), dmft.Stationary(n_samples=256), key=key)
+    sol = dmft.solve_dmft(_net(rule, k=K, p=P, g=G), dmft.Stationary(**FAST), key=key)
     sim = _sim(rule, 400, jr.fold_in(key, 1), 400.0, None)
     assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(400)
 
@@ -165,28 +179,25 @@ VARIANTS = {
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
 def dmft_and_sim(request):
-    """DMFT (1024 samples) and the mean of 2 simulated networks at N = 1000, T = 500, per variant."""
+    """DMFT (1024 samples × 4 replicates) and the mean of 2 simulated networks at N = 1000, T = 500."""
     key = jr.key(1000 + list(VARIANTS).index(request.param))
     rule = VARIANTS[request.param]
     sol = dmft.solve_dmft(_net(rule, k=K, p=P, g=G), dmft.Stationary(n_samples=1024), key=key)
-    return sol, _sim(rule, 1000, jr.fold_in(key, 1), 500.0, 2)
+    return request.param, sol, _sim(rule, 1000, jr.fold_in(key, 1), 500.0, 2)
 
 
 @pytest.mark.slow
 def test_against_simulator_N1000_C0(dmft_and_sim):
-    sol, sim = dmft_and_sim
+    _, sol, sim = dmft_and_sim
     assert abs(float(np.mean(sim.C0)) - float(sol.C0)) < 1.0 / math.sqrt(1000)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve_dmft stops early on the slow drift of C(τ)'s tail at k != 0, so its τ* is 17-34 % off "
-    "(issue 10; README known limitations)",
-)
 def test_against_simulator_N1000_tau_star(dmft_and_sim):
-    sol, sim = dmft_and_sim
-    assert abs(float(np.mean(sim.tau_star)) / float(sol.tau_star) - 1.0) < TAU_RTOL
+    # before the frozen-noise solver (d285d6a) τ*_sim/τ*_dmft − 1 was +0.17 (expression), −0.18 (STDP),
+    # +0.34 (heterogeneous); the tolerances are the measured seed scatter above
+    name, sol, sim = dmft_and_sim
+    assert abs(float(np.mean(sim.tau_star)) / float(sol.tau_star) - 1.0) < TAU_RTOL[name]
 
 
 # --- presynaptic-only rule: a constant input, and a frozen offset --------------------------------------
