@@ -162,7 +162,8 @@ class DMFTSolution(eqx.Module):
         lags: τ grid [lags]. C: C(τ) = ⟨φ(t)φ(t+τ)⟩. C_err: its statistical error (standard error over the
             independent frozen-noise replicates; NaN with one replicate).
         var_x, var_x_err: ⟨x²⟩ of the single site and its error. C0: C(0).
-        tau_star: ∫₀^∞ (C/C(0))² dτ (Eq. 9). pr_A: p/T (Eqs. 22–23).
+        tau_star: ∫₀^∞ (C/C(0))² dτ (Eq. 9), of the connected C − q when the rule breaks x → −x.
+        pr_A: p/T (Eqs. 22–23).
         f, S: normalised spectrum S(f) = |Ĉ(f)|²/|Ĉ(0)|², f in cycles per unit time.
         freq: 1/(τ₃ − τ₁) from the first three zero crossings of C for k < 0, NaN otherwise.
         x_samples: flat single-site x samples from the converged solution (for averages such as Eq. 21).
@@ -414,6 +415,12 @@ def _extend(C, n_lag, symmetric):
     return np.concatenate([C, np.full(n_lag - C.size, q)])
 
 
+def _connected_tau_star(C, lags, symmetric):
+    """τ* (Eq. 9) of C − q, with the plateau q = 0 (symmetric) or the mean of the last 10 % of C."""
+    q = 0.0 if symmetric else float(np.mean(C[-max(2, C.size // 10) :]))
+    return float(ns.tau_star(jnp.asarray(C - q), jnp.asarray(lags)))
+
+
 @dataclasses.dataclass
 class _Replicate:
     """One converged frozen-noise solution: F(C*) ≈ C*, C_pre,φ, ⟨x²⟩, ⟨φ⟩ and kept x samples."""
@@ -548,7 +555,7 @@ def solve_dmft(
             res = float(max(np.max(np.abs(r)), np.max(np.abs(rx)) if memory.cross else 0.0) / F[0])
             noise = float(np.max(err) / F[0])
             history[it - 1] = res
-            tau0 = max(float(ns.tau_star(jnp.asarray(F), jnp.asarray(lags))), 0.1)
+            tau0 = max(_connected_tau_star(F, lags, symmetric), 0.1)
             # the lag range follows the correlation time, τ_max ≥ window_tau·τ* (measured tails are not used
             # to grow it: at the frozen-noise fixed point their noise is amplified by the slow direction)
             if t_max < min(method.window_tau * tau0, method.t_max_limit):
@@ -619,7 +626,7 @@ def solve_dmft(
     lags_j = jnp.asarray(lags)
     if C[0] > 0:
         f, S = spectrum(C, lags)
-        tau_star = float(ns.tau_star(jnp.asarray(C), lags_j))
+        tau_star = _connected_tau_star(C, lags, symmetric)
         # PR_A = p/T (Eq. 23) holds for the Hebbian kernel only; other rules' A is not Σ e^{−s/p} φφᵀ
         pr_A = float(ns.pr_A_theory(jnp.asarray(C), lags_j, p)) if type(memory) is HebbianKernel else math.nan
     else:

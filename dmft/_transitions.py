@@ -69,7 +69,7 @@ def stern_C0(g: float, s: float, *, key, method: Stationary | None = None, init=
 
     Starts from a large C(0) with a long correlation time (the active branch). Returns the `DMFTSolution`.
     """
-    method = method or Stationary(n_samples=256, n_replicates=2, dt=0.1, t_max_limit=400.0)
+    method = method or Stationary(n_samples=256, n_replicates=2, dt=0.1, t_max_limit=100.0)
     kw = dict(memory=SelfCoupling(s))
     if init is not None:
         kw["init"] = init
@@ -94,7 +94,7 @@ def k_crit(
         g: coupling strength in (0, 1).
         key: JAX key; one key is reused for every s (common random numbers make y(s) smooth). Default key 0.
         method: `Stationary` settings of the Stern solves (default: 256 samples, 2 replicates, dt = 0.1,
-            τ_max ≤ 400).
+            τ_max ≤ 100: only C(0) is used, and the field variance g²C(0) does not depend on the tail).
             More samples reduce the statistical error (≈ k·δC(0)/C(0), reported as ``y_err``).
         solver: iteration settings.
         s_tol: tolerance on the minimiser s (the minimum is quadratic, so k_crit is far less sensitive).
