@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import math
 import time
+import warnings
 
 import equinox as eqx
 import jax.random as jr
@@ -27,7 +28,14 @@ import numpy as np
 import scipy.optimize
 import scipy.special
 
-from neurosyn import ConvergenceError, Network, check_finite, check_positive
+from neurosyn import (
+    ConvergenceError,
+    Network,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 
 from ._two_replica import TwoReplica, TwoReplicaSolution, onset_eigenvalue, solve_two_replica
 
@@ -135,9 +143,9 @@ class FreezePhase(eqx.Module):
 
 
 def _solve_C(net, key, dmft_method, throw):
-    from ._stationary import Stationary, solve_dmft
+    from ._stationary import solve_dmft
 
-    method = dmft_method if dmft_method is not None else Stationary(dt=0.1, n_samples=512)
+    method = dmft_method if dmft_method is not None else _lines_dmft(256)
     return solve_dmft(net, method, key=key, throw=throw)
 
 
@@ -157,7 +165,7 @@ def freeze_phase(
         net: `Network` (g > 1, k > 0 for a meaningful answer).
         key: JAX key (split into the DMFT and the two-replica draws).
         dmft_solution: a solved `DMFTSolution` of ``net``; solved here with ``dmft_method`` if None
-            (default `Stationary(dt=0.1, n_samples=512)`).
+            (default `_lines_dmft()`: 256 samples, 2 replicates).
         method: `TwoReplica` settings. max_steps, throw: as for every solver (throw raises
             `ConvergenceError` if a solution the decision rests on did not converge).
     Returns:
@@ -200,6 +208,14 @@ def freeze_phase(
     )
 
 
+def _lines_dmft(n_samples: int = 256):
+    """The single-network DMFT settings of the boundary search: 2 frozen-noise replicates, a lag range
+    fixed at 200 (one compiled shape for every (g, k); grown only if τ* > 10), ``window_tau`` = 20."""
+    from ._stationary import Stationary
+
+    return Stationary(dt=0.1, n_samples=n_samples, n_replicates=2, window_tau=20.0, t_max=200.0)
+
+
 @dataclasses.dataclass(frozen=True)
 class BoundarySettings:
     """Settings of the boundary search (root finding in k at each g, sample sizes).
@@ -208,32 +224,37 @@ class BoundarySettings:
         k_tol: the lines are located to this tolerance in k (bracketing, then regula falsi).
         k_step: first step of the bracket search from the initial guess (the previous g's line, or the apex).
         k_max: largest k searched (NaN beyond).
+        k_grid: spacing of the k nodes at which the single-network DMFT is solved; C(τ) between two nodes is
+            linearly interpolated in k (0: solve the DMFT at every k evaluated).
         method: `TwoReplica` settings of the fixed-point solution (freezable line) and of `onset_eigenvalue`
             (semifreezable line; uses dt, n, n_samples).
         n_samples_onset: A paths of `onset_eigenvalue` (4 impulses each).
-        dmft_method: `Stationary` settings of the single-network DMFT (None: dt = 0.1, 512 samples).
+        n_keys_err: independent two-replica draws at the freezable root (its Monte Carlo error).
+        dmft_method: `Stationary` settings of the single-network DMFT (None: `_lines_dmft()`, 256 samples).
         max_steps: iteration budget of each two-replica solve.
     """
 
-    k_tol: float = 0.01
+    k_tol: float = 0.02
     k_step: float = 0.15
     k_max: float = 4.0
-    method: TwoReplica = TwoReplica(n=1024, n_samples=512, n_shifts=64, alpha=1.0, rtol=1e-6)
-    n_samples_onset: int = 1024
+    k_grid: float = 0.2
+    method: TwoReplica = TwoReplica(n=1024, n_samples=256, n_shifts=64, alpha=1.0, rtol=1e-5)
+    n_samples_onset: int = 512
+    n_keys_err: int = 3
     dmft_method: object = None
     max_steps: int = 300
 
 
 def quick_settings() -> BoundarySettings:
-    """Cheaper settings: k located to ±0.03, 256 A paths for the fixed point, 512 for the onset, DMFT with
-    256 samples (compared with the defaults at g = 2.25, p = 2.5 in tests/dmft/test_two_replica.py)."""
-    from ._stationary import Stationary
-
+    """Cheaper settings: k located to ±0.04, DMFT nodes every 0.3 in k with 128 samples, 128 A paths for the
+    fixed point and 256 for the onset (compared with the defaults in tests/dmft/test_two_replica.py)."""
     return BoundarySettings(
-        k_tol=0.03,
-        method=TwoReplica(n=1024, n_samples=256, n_shifts=64, alpha=1.0, rtol=1e-5),
-        n_samples_onset=512,
-        dmft_method=Stationary(dt=0.1, n_samples=256, n_batches=8),
+        k_tol=0.04,
+        k_grid=0.3,
+        method=TwoReplica(n=1024, n_samples=128, n_shifts=64, alpha=1.0, rtol=1e-5),
+        n_samples_onset=256,
+        n_keys_err=2,
+        dmft_method=_lines_dmft(128),
         max_steps=200,
     )
 
@@ -243,10 +264,15 @@ class Boundaries(eqx.Module):
 
     Attributes:
         g, k_semifreezable, k_freezable: arrays over g (NaN where a line was not found below k_max).
-        k_semifreezable_err, k_freezable_err: statistical errors (the Monte Carlo error of λ or r at the root,
-            divided by the slope in k); they do not include the bias of the DMFT's C(τ) or of dt.
+        k_semifreezable_err, k_freezable_err: statistical errors, the larger of half the final bracket and
+            the Monte Carlo error of λ (batches of impulses) or of r (``n_keys_err`` independent two-replica
+            draws) at the root divided by the slope in k; they do not include the error of the DMFT's C(τ),
+            of the interpolation in k or of dt (keys differing at g = 2.25 moved k_semi by 0.05).
         evaluations: per g, a list of (k, λ, r, converged) at every k evaluated (r NaN where the fixed-point
             solution is trivial, λ NaN where not evaluated).
+        dmft_nodes: per g, the k values at which the single-network DMFT was solved.
+        window_warnings: per g, the DMFT nodes' `WindowWarning` messages (C(τ) not yet below 1e-3·C(0) where
+            the lag window starts; collected here rather than raised once per node).
         converged: per g, every solve used converged. wall_s: total wall time.
     """
 
@@ -256,66 +282,131 @@ class Boundaries(eqx.Module):
     k_semifreezable_err: np.ndarray
     k_freezable_err: np.ndarray
     evaluations: tuple
+    dmft_nodes: tuple
+    window_warnings: tuple
     converged: np.ndarray
     wall_s: float
 
 
 class _Column:
-    """The two-replica quantities along k at one (g, p), with the DMFT and the last fixed point reused."""
+    """The two-replica quantities along k at one (g, p).
 
-    def __init__(self, g, p, key, s: BoundarySettings):
+    The DMFT is solved at nodes k_j = j·k_grid only (warm-started from the nearest solved node of this g, else
+    from the same node of the previous g), with one key per g (common random numbers along k); C(τ) at other k
+    is the linear interpolation between the two neighbouring nodes. The last fixed point warm-starts the next.
+    """
+
+    def __init__(self, g, p, key, s: BoundarySettings, prev_nodes=None):
         self.g, self.p, self.key, self.s = g, p, key, s
-        self.sols: dict = {}
+        self.nodes: dict = {}
+        self.prev_nodes = prev_nodes or {}
         self.rows: dict = {}
         self.Q_fp = None
         self.ok = True
+        self.window_warnings: list = []
 
-    def _C(self, k):
-        if k in self.sols:
-            return self.sols[k]
-        from ._stationary import Stationary, solve_dmft
+    def _node(self, j):
+        if j in self.nodes:
+            return self.nodes[j]
+        from ._stationary import WindowWarning, solve_dmft
 
-        base = self.s.dmft_method if self.s.dmft_method is not None else Stationary(dt=0.1, n_samples=512)
-        near = min(self.sols, key=lambda kk: abs(kk - k), default=None)
-        if near is not None and abs(near - k) < 0.5:
-            base = dataclasses.replace(base, init=self.sols[near])
+        base = self.s.dmft_method if self.s.dmft_method is not None else _lines_dmft()
+        near = min(self.nodes, key=lambda i: abs(i - j), default=None)
+        if near is not None:
+            base = dataclasses.replace(base, init=self.nodes[near])
+        elif j in self.prev_nodes:
+            base = dataclasses.replace(base, init=self.prev_nodes[j])
+        k = j * self.s.k_grid if self.s.k_grid > 0 else j
         net = Network(N=1, g=self.g, k=k, p=self.p)
-        sol = solve_dmft(net, base, key=jr.fold_in(self.key, 0), throw=False)  # common random numbers in k
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", WindowWarning)
+            sol = solve_dmft(net, base, key=jr.fold_in(self.key, 0), throw=False)  # common random numbers
+        for w in caught:
+            if issubclass(w.category, WindowWarning):
+                self.window_warnings.append(f"k={k:g}: {w.message}")
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self.ok &= bool(sol.converged)
-        self.sols[k] = sol
+        self.nodes[j] = sol
         return sol
+
+    def C(self, k):
+        """(C, lags) at k: a DMFT node, or the linear interpolation in k between the two neighbouring
+        nodes."""
+        if self.s.k_grid <= 0:
+            sol = self._node(k)
+            return np.asarray(sol.C), np.asarray(sol.lags)
+        u = k / self.s.k_grid
+        j = int(math.floor(u + 1e-9))
+        w = u - j
+        a = self._node(j)
+        lags, Ca = np.asarray(a.lags), np.asarray(a.C)
+        if w < 1e-9:
+            return Ca, lags
+        b = self._node(j + 1)
+        Cb = np.interp(lags, np.asarray(b.lags), np.asarray(b.C), right=0.0)
+        return (1.0 - w) * Ca + w * Cb, lags
+
+    def method(self, C, lags, **kw):
+        """`TwoReplica` settings whose window holds C: n grown (powers of 2) until half the window reaches the
+        first lag where |C| < 0.01·C(0)."""
+        m = self.s.method
+        below = np.nonzero(np.abs(C) < 0.01 * C[0])[0]
+        tau_c = float(lags[below[0]]) if below.size else float(lags[-1])
+        n = m.n
+        while n * m.dt < 2.0 * tau_c:
+            n *= 2
+        return dataclasses.replace(m, n=n, **kw)
 
     def lam(self, k):
         """(λ − 1, its standard error) of Q ≡ 0 at k."""
         net = Network(N=1, g=self.g, k=k, p=self.p)
-        method = dataclasses.replace(self.s.method, n_samples=self.s.n_samples_onset)
-        ev = onset_eigenvalue(net, self._C(k), key=jr.fold_in(self.key, 1), method=method)
+        C, lags = self.C(k)
+        method = self.method(C, lags, n_samples=self.s.n_samples_onset)
+        ev = onset_eigenvalue(net, C, lags=lags, key=jr.fold_in(self.key, 1), method=method)
         self.rows.setdefault(k, [k, math.nan, math.nan, True])[1] = float(ev.lam)
         return float(ev.lam) - 1.0, float(ev.lam_err)
 
-    def r_minus(self, k):
-        """(1 − r, 0) on the nontrivial fixed-point solution at k (increasing in k through the line);
-        −inf where that solution is trivial (not freezable)."""
+    def fixed_point(self, k, i=0):
         net = Network(N=1, g=self.g, k=k, p=self.p)
-        kw = dict(Q_init=self.Q_fp) if self.Q_fp is not None else {}
-        fp = solve_two_replica(
+        C, lags = self.C(k)
+        method = self.method(C, lags)
+        kw = dict(Q_init=self.Q_fp) if self.Q_fp is not None and self.Q_fp.size == method.n else {}
+        return solve_two_replica(
             net,
-            self._C(k),
-            key=jr.fold_in(self.key, 2),
+            C,
+            lags=lags,
+            key=jr.fold_in(self.key, 2 + i),
             solution="fixed_point",
-            method=self.s.method,
+            method=method,
             max_steps=self.s.max_steps,
             throw=False,
             **kw,
         )
+
+    def r_minus(self, k):
+        """(1 − r, 0) on the nontrivial fixed-point solution at k (increasing in k through the line);
+        −inf where that solution is trivial (not freezable)."""
+        fp = self.fixed_point(k)
         row = self.rows.setdefault(k, [k, math.nan, math.nan, True])
         row[3] = row[3] and bool(fp.converged)
         self.ok &= bool(fp.converged)
         if not bool(fp.nontrivial):
             return -math.inf, 0.0
-        self.Q_fp = np.asarray(fp.Q)[np.argsort(_grid_order(self.s.method.n))]
+        self.Q_fp = np.asarray(fp.Q)[np.argsort(_grid_order(fp.Q.shape[0]))]
         row[2] = float(fp.r)
         return 1.0 - float(fp.r), 0.0
+
+    def r_spread(self, k):
+        """Standard error of r at k over ``n_keys_err`` independent two-replica draws (NaN if fewer than 2
+        nontrivial)."""
+        rs = [float(self.r_minus(k)[0])]
+        for i in range(1, self.s.n_keys_err):
+            fp = self.fixed_point(k, i)
+            if bool(fp.nontrivial) and bool(fp.converged):
+                rs.append(1.0 - float(fp.r))
+        rs = np.asarray([r for r in rs if math.isfinite(r)])
+        return float(rs.std(ddof=1) / math.sqrt(rs.size)) if rs.size >= 2 else math.nan
 
 
 def _grid_order(n):
@@ -327,7 +418,10 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
     """Smallest k > k_lo near k0 where f(k) changes sign from < 0 to ≥ 0 (f increasing through the line).
 
     Brackets by stepping from k0 (doubling the step), then regula falsi (Illinois) with bisection for infinite
-    values. Returns (k, err) with err from the Monte Carlo error of f at the bracket ends, or (NaN, NaN).
+    values. Returns (k, err, slope): err from the Monte Carlo error of f at the bracket ends (at least half
+    the bracket), slope the secant of f over the final bracket (NaN if f is infinite there),
+    or NaNs;
+    (k_lo, err, NaN) if f ≥ 0 already at k_lo > 0.
     """
     k0 = min(max(k0, k_lo + step), k_max)
     cache = {}
@@ -346,7 +440,7 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
             if fb >= 0:
                 break
             if b >= k_max:
-                return math.nan, math.nan
+                return math.nan, math.nan, math.nan
             a, fa, h = b, fb, 2 * h
     else:
         b, fb, h = a, fa, step
@@ -355,8 +449,10 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
             fa = F(a)[0]
             if fa < 0:
                 break
-            if a <= k_lo:
-                return math.nan, math.nan
+            if a <= k_lo:  # f ≥ 0 already at the lower bound: the line lies at (or below) k_lo
+                return (
+                    (float(k_lo), float(max(F(a)[1], 0.5 * step)), math.nan) if k_lo > 0 else (math.nan,) * 3
+                )
             b, fb, h = a, fa, 2 * h
     side = 0
     while b - a > k_tol:
@@ -378,11 +474,12 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
             side = -1
     fa_true, fb_true = F(a)[0], F(b)[0]
     if math.isfinite(fa_true) and math.isfinite(fb_true) and fb_true > fa_true:
-        k = a - fa_true * (b - a) / (fb_true - fa_true)
-        err = max(F(a)[1], F(b)[1]) * (b - a) / (fb_true - fa_true)
+        slope = (fb_true - fa_true) / (b - a)
+        k = a - fa_true / slope
+        err = max(F(a)[1], F(b)[1]) / slope
     else:
-        k, err = 0.5 * (a + b), 0.5 * (b - a)
-    return float(k), float(max(err, 0.5 * (b - a)))
+        k, err, slope = 0.5 * (a + b), 0.5 * (b - a), math.nan
+    return float(k), float(max(err, 0.5 * (b - a))), float(slope)
 
 
 def freezable_boundaries(
@@ -424,6 +521,8 @@ def freezable_boundaries(
     check_positive("k_tol", s.k_tol, "tolerance of the lines in k")
     check_positive("k_step", s.k_step, "bracket step in k")
     check_positive("k_max", s.k_max, "largest k searched")
+    check_nonnegative("k_grid", s.k_grid, "spacing of the DMFT nodes in k")
+    check_int("n_keys_err", s.n_keys_err, "two-replica draws for the error of r", minimum=1)
     t0 = time.perf_counter()
     out = {name: np.full(gs.size, np.nan) for name in ("semi", "free", "semi_err", "free_err")}
     conv = np.zeros(gs.size, dtype=bool)
@@ -433,21 +532,29 @@ def freezable_boundaries(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=gs.size, desc="freezable lines", leave=False)
-    prev = None
+    nodes: list = [None] * gs.size
+    window: list = [()] * gs.size
+    prev, prev_nodes = None, None
     for a in np.argsort(gs):
         gv = float(gs[a])
-        col = _Column(gv, p, jr.fold_in(key, int(a)), s)
+        col = _Column(gv, p, jr.fold_in(key, int(a)), s, prev_nodes)
         # initial guesses: the previous g's lines, or the g → 1⁺ apex with typical slopes
         k_s0 = prev[0] if prev and math.isfinite(prev[0]) else APEX_K + 0.3 * (gv - 1.0)
-        k_semi, e_semi = _root(col.lam, k_s0, s.k_step, 0.0, s.k_max, s.k_tol)
+        k_semi, e_semi, _ = _root(col.lam, k_s0, s.k_step, 0.0, s.k_max, s.k_tol)
         k_f0 = prev[1] if prev and math.isfinite(prev[1]) else max(k_semi, APEX_K) + 0.6 * (gv - 1.0)
         k_lo = k_semi if math.isfinite(k_semi) else 0.0
-        k_free, e_free = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
+        k_free, e_free, slope = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
+        if math.isfinite(k_free) and math.isfinite(slope) and s.n_keys_err >= 2:
+            spread = col.r_spread(k_free)
+            if math.isfinite(spread):
+                e_free = max(e_free, spread / slope)
         out["semi"][a], out["semi_err"][a] = k_semi, e_semi
         out["free"][a], out["free_err"][a] = k_free, e_free
         conv[a] = col.ok
         evals[a] = tuple(tuple(r) for _, r in sorted(col.rows.items()))
-        prev = (k_semi, k_free)
+        nodes[a] = tuple(sorted(j * s.k_grid if s.k_grid > 0 else j for j in col.nodes))
+        window[a] = tuple(col.window_warnings)
+        prev, prev_nodes = (k_semi, k_free), col.nodes
         if bar is not None:
             bar.update()
     if bar is not None:
@@ -459,6 +566,8 @@ def freezable_boundaries(
         k_semifreezable_err=out["semi_err"],
         k_freezable_err=out["free_err"],
         evaluations=tuple(evals),
+        dmft_nodes=tuple(nodes),
+        window_warnings=tuple(window),
         converged=conv,
         wall_s=time.perf_counter() - t0,
     )

@@ -329,6 +329,17 @@ def _run_protocol(net, events, T, *, key, t_prep, dt, record_dt, method, units) 
     )
 
 
+def _check_halts(t_halts, hold, T):
+    """Validate the halt times of a cycle protocol: each halt and its release must lie in [0, T]."""
+    ns.check_positive("hold", hold, "time between halt and release")
+    for th in t_halts:
+        if not (0 <= th and th + hold <= T):
+            raise ValueError(
+                f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]"
+            )
+    return tuple(t_halts)
+
+
 def freeze_cycles(
     net: ns.Network,
     *,
@@ -352,14 +363,9 @@ def freeze_cycles(
     networks the overlap with the halt-time pattern returns towards 1 (or stays high) after the kick and the
     clamp; in nonfreezable ones it decays. Returns `ProtocolTraces`.
     """
-    ns.check_positive("hold", hold, "time between halt and release")
     ns.check_nonnegative("perturb", perturb, "kick size")
     events = []
-    for th in t_halts:
-        if not (0 <= th and th + hold <= T):
-            raise ValueError(
-                f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]"
-            )
+    for th in _check_halts(t_halts, hold, T):
         events += list(ns.freeze_cycle(th, th + hold, perturb=perturb or None, clamp=clamp))
         if clamp:
             # x = 0 is an exact fixed point of the halted network: a tiny random kick as the clamp ends lets
@@ -391,13 +397,8 @@ def shuffle_test(
         next
     halt freezes again. Returns `ProtocolTraces`.
     """
-    ns.check_positive("hold", hold, "time between halt and release")
     events = []
-    for th in t_halts:
-        if not (0 <= th and th + hold <= T):
-            raise ValueError(
-                f"t_halts entry {th} with hold={hold} must lie in [0, T - hold] = [0, {T - hold}]"
-            )
+    for th in _check_halts(t_halts, hold, T):
         events += [ns.Halt(th), ns.ShuffleJ(th + hold / 2), ns.Release(th + hold)]
     return _run_protocol(
         net, tuple(events), T, key=key, t_prep=t_prep, dt=dt, record_dt=record_dt, method=method, units=units

@@ -223,3 +223,27 @@ def test_quick_boundaries_bracket_fig7a_points(key):
     # the lines at g = 2.25 must separate k = 0.6 | 1.2 | 1.55 (Fig. 1b markers ii, vii, viii)
     b = dmft.freezable_boundaries(2.25, key=key, quick=True)
     assert 0.6 < b.k_semifreezable[0] < 1.2 < b.k_freezable[0] < 1.55
+
+
+@pytest.mark.slow
+def test_C_between_dmft_nodes_is_their_linear_interpolation(key):
+    # the boundary search solves the DMFT only at nodes k_j = 0.2 j and interpolates C(τ) linearly in k; the
+    # oracle is the DMFT solved at the midpoint (same key: common random numbers)
+    from dmft._freezable_lines import _lines_dmft
+
+    sols = {
+        k: dmft.solve_dmft(ns.Network(N=1, g=2.25, k=k), _lines_dmft(), key=key, throw=False)
+        for k in (1.0, 1.1, 1.2)
+    }
+    lags = np.asarray(sols[1.0].lags)
+    Cs = {k: np.interp(lags, np.asarray(s.lags), np.asarray(s.C)) for k, s in sols.items()}
+    mid = 0.5 * (Cs[1.0] + Cs[1.2])
+    C0 = Cs[1.1][0]
+    # tolerance: the curvature of C in k over ±0.1 plus the replicate noise of C (2 replicates)
+    err = np.max(np.abs(mid - Cs[1.1])[: int(60 / 0.1)]) / C0
+    assert err < 0.02
+    net = ns.Network(N=1, g=2.25, k=1.1)
+    m = dmft.TwoReplica(n=2048, n_samples=512, n_shifts=64, alpha=1.0)
+    a = dmft.onset_eigenvalue(net, mid, lags=lags, key=key, method=m)
+    b = dmft.onset_eigenvalue(net, Cs[1.1], lags=lags, key=key, method=m)
+    assert float(a.lam) == pytest.approx(float(b.lam), abs=3 * float(a.lam_err) + 0.005)
