@@ -117,7 +117,8 @@ def kcrit_cmd(
 
     t0 = time.perf_counter()
     with cli.failing_on():
-        r = dmft.k_crit(g, key=jr.key(seed), method=dmft.Stationary(n_samples=samples, t_max_limit=400.0))
+        method = dmft.Stationary(n_samples=samples, n_replicates=2, t_max_limit=100.0)
+        r = dmft.k_crit(g, key=jr.key(seed), method=method)
     result = dict(
         g=g,
         k_crit=r.k_crit,
