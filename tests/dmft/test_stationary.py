@@ -10,7 +10,7 @@ import dmft
 import neurosyn as ns
 
 FAST = dmft.Stationary(dt=0.1, n_samples=256)
-CHEAP = dmft.Stationary(dt=0.1, n_samples=128, n_replicates=3, window_tau=20.0)
+CHEAP = dmft.Stationary(dt=0.1, n_samples=128, n_replicates=2, window_tau=20.0)
 # O(dt²) bias of the exponential-trapezoid single site at dt = 0.1 on C(τ): measured ≲ 1e-3 at g = 2
 # (dt = 0.1 vs 0.05 with 4096 samples); added to the statistical tolerance below.
 BIAS = 2e-3
