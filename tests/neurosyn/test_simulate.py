@@ -287,3 +287,15 @@ def test_bad_simulation_options(key):
         ns.simulate(net, 10.0, key=key, t_burn=20.0)
     with pytest.raises(ValueError, match="x0 has shape"):
         ns.simulate(net, 10.0, key=key, x0=jnp.zeros(7))
+
+
+def test_tau_star_of_a_batch_shares_the_lag_grid():
+    # C = e^{−τ/3}: τ* = ∫ e^{−2τ/3} dτ = 1.5 (trapezoid step 0.2: error h²/12·(2/3) = 2.2e-3, rel 1.5e-3);
+    # a batch of runs carries one lag grid per run and must give the same value per run.
+    lags = jnp.arange(300) * 0.2
+    C = jnp.exp(-lags / 3.0)
+    assert float(ns.tau_star(C, lags)) == pytest.approx(1.5, rel=2e-3)
+    batch = ns.tau_star(jnp.stack([C, 0.5 * C]), jnp.stack([lags, lags]))
+    np.testing.assert_allclose(np.asarray(batch), float(ns.tau_star(C, lags)), rtol=1e-12)
+    T = float(ns.pr_A_theory(C, lags, 2.5))
+    np.testing.assert_allclose(np.asarray(ns.pr_A_theory(jnp.stack([C, C]), jnp.stack([lags, lags]), 2.5)), T)
