@@ -135,7 +135,9 @@ G, K, P = 3.0, 1.0, 2.5
 # seed sd for one network, leaving room for the DMFT's own O(dt²) and lag-window bias (≲ 1e-3).
 # Heterogeneous p: τ* = 3.99, 4.54, 4.57 over 3 seeds (sd 0.33, 7 %: each seed draws its own p_ij, shared by
 # the 2 networks of the fixture) against the DMFT's 4.52: 3 sd is 22 %.
-TAU_RTOL = {"expression": 0.05, "stdp": 0.05, "heterogeneous": 0.22}
+# STDP (d = 1): the fixture's two networks give τ* = 1.774 and 1.876 (sd 3.9 % per network, from two
+# samples) against the DMFT's 1.723; 3 sd of the 2-network mean is 8.4 %, so 9 %.
+TAU_RTOL = {"expression": 0.05, "stdp": 0.09, "heterogeneous": 0.22}
 # the fast tests: cheap DMFT settings (2 replicates, lag range 20 τ*)
 FAST = dict(n_samples=256, n_replicates=2, window_tau=20.0)
 
