@@ -403,21 +403,26 @@ def lag_window(n_lag: int, start: float) -> np.ndarray:
     return np.cos(0.5 * np.pi * np.clip((u - start) / (1.0 - start), 0.0, 1.0)) ** 2
 
 
+def _plateau(C, symmetric):
+    """q = lim C(τ): 0 for a symmetric memory term, else the mean of the last 10 % of lags."""
+    return 0.0 if symmetric else float(np.mean(C[-max(2, C.size // 10) :]))
+
+
 def _windowed(F, w, symmetric):
     """Apply the lag window to C − q, with the plateau q = 0 (symmetric) or the mean of the last 10 % of F."""
-    q = 0.0 if symmetric else float(np.mean(F[-max(2, F.size // 10) :]))
+    q = _plateau(F, symmetric)
     return q + (F - q) * w
 
 
 def _extend(C, n_lag, symmetric):
     """C extended to n_lag lags with its plateau (0 for a symmetric term)."""
-    q = 0.0 if symmetric else float(np.mean(C[-max(2, C.size // 10) :]))
+    q = _plateau(C, symmetric)
     return np.concatenate([C, np.full(n_lag - C.size, q)])
 
 
 def _connected_tau_star(C, lags, symmetric):
     """τ* (Eq. 9) of C − q, with the plateau q = 0 (symmetric) or the mean of the last 10 % of C."""
-    q = 0.0 if symmetric else float(np.mean(C[-max(2, C.size // 10) :]))
+    q = _plateau(C, symmetric)
     return float(ns.tau_star(jnp.asarray(C - q), jnp.asarray(lags)))
 
 
@@ -520,7 +525,7 @@ def solve_dmft(
             n_full = n[0] // 2 + 1
             static = (n, n_full, M, nb, net.phi, method.block, stride, dt, general)
             w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
-            q = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
+            q = _plateau(C, symmetric)
             out = _evaluate(jnp.asarray(_extend(C, n_full, symmetric)), w, g, key_r, static, jnp.asarray(q))
             out = {
                 name: np.asarray(v)[..., :n_lag] if name in _LAG_OUTPUTS else np.asarray(v)
@@ -612,7 +617,7 @@ def solve_dmft(
     if len(reps) > 1 and C[0] > 0:
         # C − q just below the lag-window start must have decayed, within the replicate error
         sel = slice(int((method.lag_window - 0.1) * (n_lag - 1)), int(method.lag_window * (n_lag - 1)) + 1)
-        q_C = 0.0 if symmetric else float(np.mean(C[-max(2, n_lag // 10) :]))
+        q_C = _plateau(C, symmetric)
         tail = abs(float(np.mean(C[sel])) - q_C)
         tail_err = float(np.mean(C_err[sel]))
         if tail > max(method.window_tol * C[0], 3.0 * tail_err):
