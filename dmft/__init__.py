@@ -18,6 +18,11 @@ from ._freezable_lines import h_limit as h_limit
 from ._freezable_lines import k_freezable as k_freezable
 from ._freezable_lines import k_semifreezable as k_semifreezable
 from ._freezable_lines import quick_settings as quick_settings
+from ._line_table import LineTable as LineTable
+from ._line_table import add_provenance as add_provenance
+from ._line_table import load_lines as load_lines
+from ._line_table import tabulated_lines as tabulated_lines
+from ._line_table import tabulated_p as tabulated_p
 from ._memory import HebbianKernel as HebbianKernel
 from ._memory import MemoryTerm as MemoryTerm
 from ._memory import NoDecayKernel as NoDecayKernel
@@ -90,6 +95,7 @@ __all__ = [
     "BoundarySettings",
     "FreezePhase",
     "LimitSolution",
+    "LineTable",
     "OnsetEigenvalue",
     "TwoReplica",
     "TwoReplicaSolution",
@@ -101,5 +107,9 @@ __all__ = [
     "k_semifreezable",
     "onset_eigenvalue",
     "quick_settings",
+    "add_provenance",
+    "load_lines",
+    "tabulated_lines",
+    "tabulated_p",
     "solve_two_replica",
 ]

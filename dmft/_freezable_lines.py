@@ -37,6 +37,7 @@ from neurosyn import (
     check_positive,
 )
 
+from ._line_table import _column_record, _identity, _read_checkpoint, _write_checkpoint
 from ._two_replica import TwoReplica, TwoReplicaSolution, onset_eigenvalue, solve_two_replica
 
 PHASES = ("nonfreezable", "semifreezable", "freezable")
@@ -490,6 +491,7 @@ def freezable_boundaries(
     settings: BoundarySettings | None = None,
     quick: bool = False,
     progress: bool = False,
+    checkpoint=None,
 ) -> Boundaries:
     """Locate the nonfreezable → semifreezable and semifreezable → freezable lines k(g) at fixed p.
 
@@ -505,6 +507,11 @@ def freezable_boundaries(
         g: one value or a sequence of g > 1 (processed in increasing order). p: synaptic time constant.
         key: JAX key. settings: `BoundarySettings`; ``quick=True`` uses `quick_settings()`.
         progress: tqdm bar on stderr.
+        checkpoint: a JSON path written atomically after every g column (`save_boundaries` format); if it
+            exists, its finished columns are kept and only the others are computed. It must come from the same
+            g values, p, key and settings (else `ValueError`). A resumed column starts from the previous
+            column's lines but not from its DMFT solutions, so it may differ from an uninterrupted run by
+            the Monte Carlo error.
     Returns:
         `Boundaries` (NaN where a line lies above k_max), with statistical errors and every evaluation.
     Assumptions:
@@ -534,9 +541,24 @@ def freezable_boundaries(
         bar = tqdm(total=gs.size, desc="freezable lines", leave=False)
     nodes: list = [None] * gs.size
     window: list = [()] * gs.size
+    walls = np.zeros(gs.size)
+    ident = _identity(gs, p, key, s)
+    done = _read_checkpoint(checkpoint, ident) if checkpoint is not None else {}
     prev, prev_nodes = None, None
     for a in np.argsort(gs):
         gv = float(gs[a])
+        if int(a) in done:
+            c = done[int(a)]
+            out["semi"][a], out["semi_err"][a] = c["k_semifreezable"], c["k_semifreezable_err"]
+            out["free"][a], out["free_err"][a] = c["k_freezable"], c["k_freezable_err"]
+            conv[a], walls[a] = c["converged"], c["wall_s"]
+            evals[a] = tuple(tuple(r) for r in c["evaluations"])
+            nodes[a], window[a] = tuple(c["dmft_nodes"]), tuple(c["window_warnings"])
+            prev, prev_nodes = (out["semi"][a], out["free"][a]), None
+            if bar is not None:
+                bar.update()
+            continue
+        t_col = time.perf_counter()
         col = _Column(gv, p, jr.fold_in(key, int(a)), s, prev_nodes)
         # initial guesses: the previous g's lines, or the g → 1⁺ apex with typical slopes
         k_s0 = prev[0] if prev and math.isfinite(prev[0]) else APEX_K + 0.3 * (gv - 1.0)
@@ -555,6 +577,10 @@ def freezable_boundaries(
         nodes[a] = tuple(sorted(j * s.k_grid if s.k_grid > 0 else j for j in col.nodes))
         window[a] = tuple(col.window_warnings)
         prev, prev_nodes = (k_semi, k_free), col.nodes
+        walls[a] = time.perf_counter() - t_col
+        if checkpoint is not None:
+            done[int(a)] = _column_record(a, gs, out, conv, evals, nodes, window, walls)
+            _write_checkpoint(checkpoint, ident, done)
         if bar is not None:
             bar.update()
     if bar is not None:

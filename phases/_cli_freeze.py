@@ -171,38 +171,77 @@ def boundaries_cmd(
     quick: Annotated[
         bool, typer.Option(help="cheap settings (unvalidated sketch, see dmft.quick_settings)")
     ] = False,
+    k_tol: Annotated[
+        float | None, typer.Option(help="tolerance of the lines in k [0.02; quick 0.04]")
+    ] = None,
+    onset_samples: Annotated[
+        int | None, typer.Option(help="A paths of the semifreezable-onset eigenvalue [512; quick 256]")
+    ] = None,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
+    out: Annotated[
+        str | None,
+        typer.Option(help="JSON file of the lines with provenance, written after every g (a checkpoint)"),
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="continue from --out: compute only the missing g")] = False,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
-    """The nonfreezable → semifreezable and semifreezable → freezable lines k(g) from the two-replica DMFT."""
+    """The nonfreezable → semifreezable and semifreezable → freezable lines k(g) from the two-replica DMFT.
+
+    With ``--out`` the file is a table that `dmft.load_lines` reads (the shipped tables in dmft/data/ were
+    made this way) and ``neurosyn phase-diagram --freeze-lines FILE`` uses.
+    """
+    import dataclasses
+    from pathlib import Path
+
     import jax.random as jr
     import numpy as np
 
     import dmft
+    import neurosyn as ns
 
+    params = dict(g=g, p=p, quick=quick, k_tol=k_tol, onset_samples=onset_samples)
     try:
         gs = _parse_g(g)
+        settings = dmft.quick_settings() if quick else dmft.BoundarySettings()
+        if k_tol is not None:
+            settings = dataclasses.replace(settings, k_tol=k_tol)
+        if onset_samples is not None:
+            ns.check_int("onset_samples", onset_samples, "A paths of the onset eigenvalue", minimum=16)
+            settings = dataclasses.replace(settings, n_samples_onset=onset_samples)
+        if out is not None and Path(out).exists() and not resume:
+            raise ValueError(f"--out {out!r} exists; pass --resume to continue it, or choose another path")
+        if resume and out is None:
+            raise ValueError("--resume needs --out (the file to continue)")
         b = dmft.freezable_boundaries(
-            gs, p=p, key=jr.key(seed), quick=quick, progress=not quiet and not json_
+            gs, p=p, key=jr.key(seed), settings=settings, progress=not quiet and not json_, checkpoint=out
         )
+        if out is not None:
+            dmft.add_provenance(out, ns.provenance(params, seed=seed))
     except ValueError as err:
         fail(str(err))
     result = dict(
-        params=dict(g=g, p=p, quick=quick),
+        params=params,
         seed=seed,
         g=list(b.g),
         k_semifreezable=list(b.k_semifreezable),
+        k_semifreezable_err=list(b.k_semifreezable_err),
         k_freezable=list(b.k_freezable),
+        k_freezable_err=list(b.k_freezable_err),
         converged=bool(np.all(b.converged)),
+        out=out,
         wall_s=b.wall_s,
     )
     rows = "\n".join(
-        f"  {gv:6.3f}  {fmt(a):>8}  {fmt(c):>8}"
-        for gv, a, c in zip(b.g, b.k_semifreezable, b.k_freezable, strict=True)
+        f"  {gv:6.3f}  {fmt(a):>8} ± {fmt(ea, 2):<6}  {fmt(c):>8} ± {fmt(ec, 2):<6}"
+        for gv, a, ea, c, ec in zip(
+            b.g, b.k_semifreezable, b.k_semifreezable_err, b.k_freezable, b.k_freezable_err, strict=True
+        )
     )
     summary = (
-        f"neurosyn freeze boundaries  p={p} quick={quick} seed={seed}\n       g  k_semi    k_free\n{rows}\n"
+        f"neurosyn freeze boundaries  p={p} quick={quick} seed={seed}\n"
+        f"       g    k_semi             k_free\n{rows}\n"
         f"  apex (g → 1⁺) = {dmft.APEX_K:.5f}   converged = {result['converged']}   wall = {b.wall_s:.1f} s"
+        + (f"\n  wrote   {out}" if out else "")
     )
     emit(result, as_json=json_, summary=summary)
