@@ -116,9 +116,10 @@ class LineTable(eqx.Module):
     Attributes:
         p; g (increasing); k_semifreezable, k_freezable and their ``_err`` (as in `Boundaries`); converged;
         provenance (dict: command, seed, versions, git SHA, time); path (the file).
-    Interpolation (`semifreezable`, `freezable`): linear in g between tabulated values, and between g = 1,
-    where both lines start at the apex 2/(√3π) (Eq. 39), and the first tabulated g. Beyond the last tabulated
-    g: `ValueError`.
+    Interpolation (`semifreezable`, `freezable`): linear in g between the tabulated values of converged
+    columns (a column whose solves did not all converge stays in the file but is not used), and between
+    g = 1, where both lines start at the apex 2/(√3π) (Eq. 39), and the first used g. Beyond the last
+    tabulated g: `ValueError`.
     """
 
     p: float
@@ -140,7 +141,7 @@ class LineTable(eqx.Module):
                 f"g (coupling strength) must be in (1, {self.g[-1]:g}] for the tabulated freezable lines at "
                 f"p={self.p:g} ({self.path}), got g={g!r}; compute others with dmft.freezable_boundaries"
             )
-        ok = np.isfinite(values)
+        ok = np.isfinite(values) & self.converged
         v = np.interp(g, np.r_[1.0, self.g[ok]], np.r_[APEX_K, values[ok]])
         return float(v) if v.ndim == 0 else v
 

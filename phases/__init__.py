@@ -11,10 +11,12 @@ from ._labels import label_phase as label_phase
 from ._plot import plot_lyapunov_map as plot_lyapunov_map
 from ._plot import plot_phase_diagram as plot_phase_diagram
 from ._plot import save_figure as save_figure
+from ._points import FREEZE_LINES as FREEZE_LINES
 from ._points import BothPoint as BothPoint
 from ._points import SimulationPoint as SimulationPoint
 from ._points import TheoryPoint as TheoryPoint
 from ._points import boundaries as boundaries
+from ._points import line_source as line_source
 from ._sweep import STATUS_CODES as STATUS_CODES
 from ._sweep import CheckpointError as CheckpointError
 from ._sweep import masked as masked
@@ -32,6 +34,8 @@ __all__ = [
     "SimulationPoint",
     "TheoryPoint",
     "boundaries",
+    "FREEZE_LINES",
+    "line_source",
     "label_phase",
     "masked",
     "parse_axis",

@@ -24,13 +24,14 @@ class Preset(enum.StrEnum):
 
 
 # Values used where an option is not given. "quick" is the README's first command: a coarse Fig. 1b in a
-# few minutes on a laptop CPU, without the two freezable lines (minutes per g column; --freeze-lines adds
-# them). "paper" is the grid of Fig. 5a (hours to days with simulation: use --scheduler).
-_COLUMNS = ("g", "k", "N", "networks", "T", "dmft", "freeze_lines", "quick_lines")
+# few minutes on a laptop CPU, its freezable lines read from the shipped two-replica table at p = 2.5
+# (dmft/data). "paper" is the grid of Fig. 5a (hours to days with simulation: use --scheduler) and computes
+# the freezable lines afresh.
+_COLUMNS = ("g", "k", "N", "networks", "T", "dmft", "freeze_lines")
 _TABLE = {
-    None: ("0:3.3:34", "-1:3:41", 200, 4, 850.0, False, True, True),
-    "quick": ("0:3:13", "-1:2.5:15", 100, 2, 400.0, False, False, True),
-    "paper": ("0:3.3:34", "-1:3:41", 4000, 200, 850.0, True, True, False),
+    None: ("0:3.3:34", "-1:3:41", 200, 4, 850.0, False, "table"),
+    "quick": ("0:3:13", "-1:2.5:15", 100, 2, 400.0, False, "table"),
+    "paper": ("0:3.3:34", "-1:3:41", 4000, 200, 850.0, True, "compute"),
 }
 PRESETS = {
     name: dict(zip(_COLUMNS, row, strict=True), out="phase_diagram.nc", plot="phase_diagram.png")
@@ -74,10 +75,11 @@ def phase_diagram_cmd(
         ),
     ] = None,
     freeze_lines: Annotated[
-        bool | None,
+        str | None,
         typer.Option(
-            "--freeze-lines/--no-freeze-lines",
-            help="theory: locate the semifreezable/freezable lines (two-replica DMFT, minutes per g column)",
+            help="theory: semifreezable/freezable lines from 'table' (shipped, p = 2.5), 'compute' "
+            "(two-replica DMFT, minutes per g column), 'quick', 'off', or a `freeze boundaries --out` file "
+            "[table; paper preset: compute]",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="global seed; per-point seeds are hashed from it and (g, k)")] = 0,
@@ -121,7 +123,7 @@ def phase_diagram_cmd(
             raise ValueError(
                 f"g (coupling strength) must be >= 0, valid range [0, inf); got g axis {g_spec!r}"
             )
-        theory = TheoryPoint(p=p, dmft=dmft_, quick_lines=d["quick_lines"], freeze_lines=freeze_lines_)
+        theory = TheoryPoint(p=p, dmft=dmft_, freeze_lines=freeze_lines_)
         if method is not Method.theory:
             ns.check_int("N", N_, "neurons per network", minimum=2)
             ns.check_int("networks", networks_, "networks per point", minimum=1)
@@ -140,6 +142,9 @@ def phase_diagram_cmd(
         }[method]()
         path = cli.out_path(out_)
         params = dict(method=method.value, preset=preset.value if preset else None, p=p, rule=rule_text)
+        if method is not Method.simulation:  # where the freezable lines come from, if a column needs them
+            needed = bool((np.asarray(grid.axes["g"]) > 1.0).any())
+            params.update(phases.line_source(p, freeze_lines_) if needed else {"freeze_lines": freeze_lines_})
         ds = phases.sweep(
             fn,
             grid,

@@ -38,16 +38,33 @@ def _value(res, name: str) -> float:
     return _finite_or_nan(getattr(res, name, res))
 
 
+FREEZE_LINES = ("table", "compute", "quick", "off")
+
+
+def _check_lines(lines: str) -> None:
+    from pathlib import Path
+
+    if lines not in FREEZE_LINES and not Path(lines).is_file():
+        raise ValueError(
+            f"freeze_lines must be one of {', '.join(FREEZE_LINES)} or the path of a freezable-lines file "
+            f"(`neurosyn freeze boundaries --out`); got freeze_lines={lines!r}"
+        )
+
+
 @functools.lru_cache(maxsize=4096)
-def boundaries(g: float, p: float, quick: bool = False, freeze_lines: bool = True) -> dict[str, float]:
+def boundaries(g: float, p: float, lines: str = "table") -> dict[str, float]:
     """The phase lines that cross the column at this g, at synaptic time constant p (NaN where absent).
 
     k_crit(g) for g ≤ 1 (first-order line, §4.3; its exact ends k_crit(0) = 2.0170 and k_crit(1) = 1 are used
     at g = 0 and g = 1, `dmft.k_crit` in between, with its default key); the nonfreezable →
     semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
-    k_onset(g) (§7.4, independent of p; NaN where no onset in range). ``quick`` uses the cheap settings of the
-    two-replica lines (`dmft.quick_settings`, about ±0.1 in k); ``freeze_lines=False`` skips them (NaN).
+    k_onset(g) (§7.4, independent of p; NaN where no onset in range). ``lines`` says where the two freezable
+    lines come from: "table" (`dmft.tabulated_lines(p)`, interpolated in g; an error if p has no table),
+    "compute" (`dmft.k_semifreezable`/`k_freezable`, minutes per g), "quick" (the same with
+    `dmft.quick_settings`, about ±0.05 in k), "off" (NaN), or a file written by ``neurosyn freeze boundaries
+    --out`` (at this p).
     """
+    _check_lines(lines)
     out = {"k_crit": math.nan, "k_semifreezable": math.nan, "k_freezable": math.nan, "k_onset": math.nan}
     if g == 0.0:  # the line starts at the exact g = 0 fixed-point threshold (§4.3, §7.5)
         out["k_crit"] = float(_api("fixedpoints", "g0_kc")())
@@ -55,14 +72,55 @@ def boundaries(g: float, p: float, quick: bool = False, freeze_lines: bool = Tru
         out["k_crit"] = _value(_api("dmft", "k_crit")(g), "k_crit")
     elif g == 1.0:
         out["k_crit"] = 1.0
-    elif freeze_lines:  # a missing line only fails the points that need it (k > 0), with the reason
+    elif lines != "off":  # a missing line only fails the points that need it (k > 0), with the reason
         for name in ("k_semifreezable", "k_freezable"):
             try:
-                out[name] = _value(_api("dmft", name)(g, p, quick=quick), name)
+                out[name] = _freezable_line(name, g, p, lines)
             except Exception as err:
                 _REASONS[(name, g, p)] = f"{type(err).__name__}: {err}"
     out["k_onset"] = _finite_or_nan(_api("fixedpoints", "k_onset")(g))
     return out
+
+
+def _freezable_line(name: str, g: float, p: float, lines: str) -> float:
+    if lines in ("compute", "quick"):
+        return _value(_api("dmft", name)(g, p, quick=lines == "quick"), name)
+    table = _line_table(p, lines)
+    return _finite_or_nan(getattr(table, name.removeprefix("k_"))(g))
+
+
+@functools.lru_cache(maxsize=64)
+def _line_table(p: float, lines: str):
+    if lines == "table":
+        return _api("dmft", "tabulated_lines")(p)
+    table = _api("dmft", "load_lines")(lines)
+    if abs(table.p - p) > 1e-12:
+        raise ValueError(f"freezable-lines file {lines!r} is for p={table.p:g}, not p={p:g}")
+    return table
+
+
+def line_source(p: float, lines: str) -> dict:
+    """Provenance of the freezable lines used at p: the mode, and for a table its file, seed, command, git
+    SHA and creation time."""
+    _check_lines(lines)
+    if lines in ("compute", "quick", "off"):
+        return {"freeze_lines": lines}
+    try:
+        table = _line_table(p, lines)
+    except ValueError as err:
+        raise ValueError(
+            f"{err} (for a phase diagram: --freeze-lines compute or quick, or TheoryPoint(freeze_lines="
+            "'compute'))"
+        ) from None
+    prov = table.provenance or {}
+    return {
+        "freeze_lines": lines,
+        "freeze_lines_file": table.path,
+        "freeze_lines_seed": prov.get("seed"),
+        "freeze_lines_argv": " ".join(prov.get("argv", [])),
+        "freeze_lines_git": (prov.get("git") or {}).get("sha"),
+        "freeze_lines_utc": prov.get("utc"),
+    }
 
 
 _REASONS: dict = {}  # why a cached boundary is NaN, per (name, g, p), for the points' failure messages
@@ -82,9 +140,10 @@ class TheoryPoint:
         dmft: solve the DMFT at every dynamic point (about 20 s each on one CPU core); False stores the
             labels, lines and counts only.
         count: compute log2_n_fp.
-        quick_lines: locate the freezable lines with `dmft.quick_settings` (±0.1 in k, minutes less per g).
-        freeze_lines: compute the two freezable lines (two-replica DMFT, minutes per g column); False labels
-            g > 1, k > 0 as phase 9, Hebbian chaos whose freezability was not computed.
+        freeze_lines: where the two freezable lines come from (`boundaries`): "table" (default; the shipped
+            two-replica table at p, interpolated in g), "compute" (minutes per g column), "quick", a table
+            file, or "off", which labels g > 1, k > 0 as phase 9, Hebbian chaos whose freezability was not
+            computed.
         dmft_samples: single sites per DMFT iteration (``dmft.Stationary.n_samples``); the DMFT key is the
             point seed.
     """
@@ -93,15 +152,17 @@ class TheoryPoint:
     dmft: bool = True
     count: bool = True
     dmft_samples: int = 1024
-    quick_lines: bool = False
-    freeze_lines: bool = True
+    freeze_lines: str = "table"
+
+    def __post_init__(self):
+        _check_lines(self.freeze_lines)
 
     def __call__(self, point, *, seed):
         g, k = float(point["g"]), float(point["k"])
         p = float(point.get("p", self.p))
-        lines = boundaries(g, p, self.quick_lines, self.freeze_lines)
+        lines = boundaries(g, p, self.freeze_lines)
         try:
-            if not self.freeze_lines and g > 1.0 and k > 1e-12:
+            if self.freeze_lines == "off" and g > 1.0 and k > 1e-12:
                 phase = 9
                 fp = int(math.isfinite(lines["k_onset"]) and k >= lines["k_onset"])
             else:

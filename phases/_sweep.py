@@ -12,6 +12,7 @@ and ``wall_s``. Failed points stay in the file as data. The file is the checkpoi
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 import dataclasses
 import hashlib
@@ -352,10 +353,18 @@ def sweep(
             dynamic_ncols=True,
         )
 
+    # in-process runs write checkpoints on a background thread while the next chunk computes (workers and
+    # Dask already overlap them); the last snapshot is always written before sweep returns or re-raises
+    writer = _BackgroundWriter(out) if scheduler is None and workers == 0 else None
+
     def done(results):
         for r in results:
             store.put(*r)
-        write_atomic(store.dataset(attrs), out)
+        snapshot = store.dataset(attrs)
+        if writer is None:
+            write_atomic(snapshot, out)
+        else:
+            writer.submit(snapshot.copy(deep=True))
         if bar is not None:
             bar.update(len(results))
 
@@ -369,9 +378,50 @@ def sweep(
                 for items in chunks:
                     done(run_chunk(point_fn, items))
     finally:
+        if writer is not None:
+            writer.close()
         if bar is not None:
             bar.close()
     return store.dataset(attrs)
+
+
+class _BackgroundWriter:
+    """Writes the newest checkpoint snapshot on one thread. Snapshots that arrive during a write are
+    coalesced (only the newest is written next), so a slow disk never queues stale work; `close` waits for the
+    last snapshot and re-raises a failed write."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.lock = threading.Lock()
+        self.latest = None
+        self.running = False
+        self.pool = cf.ThreadPoolExecutor(1)
+        self.futures: list = []
+
+    def _drain(self):
+        while True:
+            with self.lock:
+                ds, self.latest = self.latest, None
+                if ds is None:
+                    self.running = False
+                    return
+            write_atomic(ds, self.out)
+
+    def submit(self, ds) -> None:
+        for f in [f for f in self.futures if f.done()]:
+            f.result()  # re-raises a failed write
+            self.futures.remove(f)
+        with self.lock:
+            self.latest = ds
+            if self.running:
+                return
+            self.running = True
+        self.futures.append(self.pool.submit(self._drain))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for f in self.futures:
+            f.result()
 
 
 def _run_pool(point_fn, chunks, workers, done):

@@ -54,9 +54,36 @@ def test_theory_json_at_the_fig7a_freezable_point():
         (("boundaries", "--g", "1:2:0"), "--g"),
         (("boundaries", "--g", "abc"), "--g"),
         (("boundaries", "--g", "2", "--p", "-1"), "p"),
+        (("boundaries", "--g", "2", "--resume"), "--resume needs --out"),
+        (("boundaries", "--g", "2", "--onset-samples", "3"), "onset_samples"),
     ],
 )
 def test_bad_inputs_are_rejected(args, match):
     res = invoke(*args)
     assert res.exit_code != 0
     assert match in res.output
+
+
+def test_boundaries_out_refuses_to_overwrite_and_resumes_a_finished_file(tmp_path):
+    """--out is a checkpoint: an existing file needs --resume; resuming a finished file recomputes nothing
+    and prints the stored lines with their errors."""
+    import jax.random as jr
+
+    import dmft
+    from dmft._line_table import _identity, _write_checkpoint
+
+    path = tmp_path / "lines.json"
+    col = {
+        "g": 2.0, "k_semifreezable": 0.6, "k_semifreezable_err": 0.01, "k_freezable": 1.1,
+        "k_freezable_err": 0.02, "converged": True, "evaluations": [], "dmft_nodes": [],
+        "window_warnings": [], "wall_s": 1.0,
+    }  # fmt: skip
+    _write_checkpoint(path, _identity([2.0], 2.5, jr.key(0), dmft.BoundarySettings()), {0: col}, {})
+    res = invoke("boundaries", "--g", "2", "--out", str(path))
+    assert res.exit_code != 0 and "pass --resume" in res.output
+    res = invoke("boundaries", "--g", "2", "--out", str(path), "--resume", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["k_semifreezable"] == [0.6] and out["k_freezable_err"] == [0.02] and out["wall_s"] < 1.0
+    prov = dmft.load_lines(path).provenance  # the resuming command's provenance is recorded
+    assert prov["seed"] == 0 and prov["params"]["g"] == "2" and prov["git"]["sha"]

@@ -41,27 +41,36 @@ def test_label_needs_its_boundary():
     assert phases.label_phase(2.0, -1.0) == (3, 0)  # k < 0 at g > 1 needs no line
 
 
-@pytest.mark.slow  # each g column needs its lines: k_crit(0.85) and the two-replica lines at 2.25 (minutes)
 @pytest.mark.parametrize(
     ("g", "k", "expected"),
     [
         (2.25, 0.0, 1),  # plasticity-free chaos
-        (0.85, 1.0, 5),  # quiescent
-        (0.85, 1.75, 4),  # plasticity-induced chaos
         (2.25, -0.9, 3),  # anti-Hebbian chaos
-        (2.25, 1.55, 8),  # freezable
+        (2.25, 0.6, 2),  # nonfreezable (Fig. 7a)
+        (2.25, 1.2, 7),  # semifreezable (Fig. 7a)
+        (2.25, 1.55, 8),  # freezable (Fig. 7a)
     ],
 )
-def test_theory_labels_at_figure_markers(g, k, expected):
-    out = phases.TheoryPoint(dmft=False, count=False, quick_lines=True)({"g": g, "k": k}, seed=0)
+def test_theory_labels_at_g225_from_the_tabulated_lines(g, k, expected):
+    """The Fig. 7a examples of model.md §8.1 (g = 2.25, p = 2.5) get their phases from the shipped
+    two-replica table (the paper's classification is the oracle)."""
+    out = phases.TheoryPoint(dmft=False, count=False)({"g": g, "k": k}, seed=0)
+    assert out["phase"] == expected, (out, phases.PHASE_NAMES[expected])
+    assert out["status"] == "ok"
+
+
+@pytest.mark.slow  # k_crit(0.85) by Stern solves (minutes)
+@pytest.mark.parametrize(("g", "k", "expected"), [(0.85, 1.0, 5), (0.85, 1.75, 4)])
+def test_theory_labels_below_g1(g, k, expected):
+    out = phases.TheoryPoint(dmft=False, count=False)({"g": g, "k": k}, seed=0)
     assert out["phase"] == expected, (out, phases.PHASE_NAMES[expected])
     assert out["status"] == "ok"
 
 
 def test_labels_at_g_above_1_without_the_freezable_lines():
-    """The quick preset skips the two-replica lines: the k = 0 and k < 0 markers keep their phases (i), (iii);
-    k > 0 becomes phase 9 (Hebbian chaos, freezability not computed) instead of a guess."""
-    point = phases.TheoryPoint(dmft=False, count=False, freeze_lines=False)
+    """freeze_lines="off" skips the two-replica lines: the k = 0 and k < 0 markers keep their phases (i),
+    (iii); k > 0 becomes phase 9 (Hebbian chaos, freezability not computed) instead of a guess."""
+    point = phases.TheoryPoint(dmft=False, count=False, freeze_lines="off")
     labels = [point({"g": 2.25, "k": k}, seed=0) for k in (0.0, -0.9, 1.55)]
     assert [o["phase"] for o in labels] == [1, 3, 9]
     assert all(o["status"] == "ok" and math.isnan(o["k_freezable"]) for o in labels)
@@ -75,13 +84,22 @@ def test_exact_ends_of_the_first_order_line():
     assert b1["k_crit"] == 1.0 and math.isnan(b1["k_semifreezable"]) and math.isnan(b1["k_freezable"])
 
 
+def test_unknown_line_source_and_untabulated_p_are_rejected():
+    with pytest.raises(ValueError, match="freeze_lines must be one of"):
+        phases.TheoryPoint(freeze_lines="tabel")
+    with pytest.raises(
+        ValueError, match=r"p \(synaptic time constant\) has no tabulated.*--freeze-lines compute"
+    ):
+        phases.line_source(7.0, "table")
+
+
 @pytest.mark.slow  # two-replica DMFT at two g columns
 def test_freezable_lines_start_at_the_apex_and_rise():
     """Both lines start at (1⁺, 2/(√3π) = 0.3676) (model.md §8.6, §12 oracle 2) and rise with g, the upper one
     faster; at g = 2.25 marker (vii) k = 1.13 lies between them and (viii) k = 1.55 above (§4.7)."""
     apex = 2 / (math.sqrt(3) * math.pi)
-    near = phases.boundaries(1.02, 2.5)
-    far = phases.boundaries(2.25, 2.5)
+    near = phases.boundaries(1.02, 2.5, "compute")
+    far = phases.boundaries(2.25, 2.5, "compute")
     assert near["k_semifreezable"] == pytest.approx(apex, abs=0.05)
     assert near["k_freezable"] == pytest.approx(apex, abs=0.05)
     assert apex < far["k_semifreezable"] < 1.13 < far["k_freezable"] < 1.55
