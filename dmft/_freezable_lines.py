@@ -274,7 +274,9 @@ class Boundaries(eqx.Module):
         dmft_nodes: per g, the k values at which the single-network DMFT was solved.
         window_warnings: per g, the DMFT nodes' `WindowWarning` messages (C(τ) not yet below 1e-3·C(0) where
             the lag window starts; collected here rather than raised once per node).
-        converged: per g, every solve used converged. wall_s: total wall time.
+        converged: per g, every DMFT node converged and so did the fixed-point solves at the ends of the final
+            bracket of the freezable line (a solve that fails elsewhere counts as "not freezable" there and is
+            flagged in ``evaluations``). wall_s: total wall time.
     """
 
     g: np.ndarray
@@ -391,7 +393,6 @@ class _Column:
         fp = self.fixed_point(k)
         row = self.rows.setdefault(k, [k, math.nan, math.nan, True])
         row[3] = row[3] and bool(fp.converged)
-        self.ok &= bool(fp.converged)
         if not bool(fp.nontrivial):
             return -math.inf, 0.0
         self.Q_fp = np.asarray(fp.Q)[np.argsort(_grid_order(fp.Q.shape[0]))]
@@ -419,10 +420,9 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
     """Smallest k > k_lo near k0 where f(k) changes sign from < 0 to ≥ 0 (f increasing through the line).
 
     Brackets by stepping from k0 (doubling the step), then regula falsi (Illinois) with bisection for infinite
-    values. Returns (k, err, slope): err from the Monte Carlo error of f at the bracket ends (at least half
-    the bracket), slope the secant of f over the final bracket (NaN if f is infinite there),
-    or NaNs;
-    (k_lo, err, NaN) if f ≥ 0 already at k_lo > 0.
+    values. Returns (k, err, slope, ends): err from the Monte Carlo error of f at the bracket ends (at least
+    half the bracket), slope the secant of f over the final bracket (NaN if f is infinite there), ends the
+    final bracket; or NaNs; (k_lo, err, NaN, (k_lo,)) if f ≥ 0 already at k_lo > 0.
     """
     k0 = min(max(k0, k_lo + step), k_max)
     cache = {}
@@ -441,7 +441,7 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
             if fb >= 0:
                 break
             if b >= k_max:
-                return math.nan, math.nan, math.nan
+                return math.nan, math.nan, math.nan, ()
             a, fa, h = b, fb, 2 * h
     else:
         b, fb, h = a, fa, step
@@ -451,9 +451,9 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
             if fa < 0:
                 break
             if a <= k_lo:  # f ≥ 0 already at the lower bound: the line lies at (or below) k_lo
-                return (
-                    (float(k_lo), float(max(F(a)[1], 0.5 * step)), math.nan) if k_lo > 0 else (math.nan,) * 3
-                )
+                if k_lo > 0:
+                    return float(k_lo), float(max(F(a)[1], 0.5 * step)), math.nan, (a,)
+                return math.nan, math.nan, math.nan, ()
             b, fb, h = a, fa, 2 * h
     side = 0
     while b - a > k_tol:
@@ -480,7 +480,7 @@ def _root(f, k0, step, k_lo, k_max, k_tol):
         err = max(F(a)[1], F(b)[1]) / slope
     else:
         k, err, slope = 0.5 * (a + b), 0.5 * (b - a), math.nan
-    return float(k), float(max(err, 0.5 * (b - a))), float(slope)
+    return float(k), float(max(err, 0.5 * (b - a))), float(slope), (a, b)
 
 
 def freezable_boundaries(
@@ -562,10 +562,13 @@ def freezable_boundaries(
         col = _Column(gv, p, jr.fold_in(key, int(a)), s, prev_nodes)
         # initial guesses: the previous g's lines, or the g → 1⁺ apex with typical slopes
         k_s0 = prev[0] if prev and math.isfinite(prev[0]) else APEX_K + 0.3 * (gv - 1.0)
-        k_semi, e_semi, _ = _root(col.lam, k_s0, s.k_step, 0.0, s.k_max, s.k_tol)
+        k_semi, e_semi, _, _ = _root(col.lam, k_s0, s.k_step, 0.0, s.k_max, s.k_tol)
         k_f0 = prev[1] if prev and math.isfinite(prev[1]) else max(k_semi, APEX_K) + 0.6 * (gv - 1.0)
         k_lo = k_semi if math.isfinite(k_semi) else 0.0
-        k_free, e_free, slope = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
+        k_free, e_free, slope, ends = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
+        # a fixed-point solve that fails away from the line only says "not freezable there"; the line rests on
+        # the solves at the final bracket ends
+        col.ok &= all(col.rows[kk][3] for kk in ends if kk in col.rows)
         if math.isfinite(k_free) and math.isfinite(slope) and s.n_keys_err >= 2:
             spread = col.r_spread(k_free)
             if math.isfinite(spread):
