@@ -240,8 +240,10 @@ def _map(Q, D, smp, g, method, fixed_point, phi):
         v = g**2 * jnp.maximum(D[0] - delta, 0.0)
     else:
         # ξ: stationary with covariance g²[D(τ) − δ] (the static part δ is carried by μ); y = ξ filtered by
-        # 1/(1 + ω²). Known bias: on the periodic window the ω = 0 bin acts as a static offset of variance
-        # ≈ g²∫D/(n·dt), which the static feedback amplifies by ≈ 1/(1 − g²⟨φ′⟩²) in D(∞) (see tests).
+        # 1/(1 + ω²). Known noise: the static (ω = 0) part of D is a near-marginal direction of this map
+        # (multiplier g²⟨φ′⟩² at Q = 0), so the sampling error of D(∞) is amplified ≈ 1/(1 − g²⟨φ′⟩²) ≈ 16 at
+        # g = 2.25; measured at k = 0 with the tests' small settings, D(∞) = 0.20, −0.09, 0.07, 0.55 for keys
+        # 0–3 (either sign: noise, not a bias). Use n_replicates to see it (see tests).
         S_y = (
             g**2
             * jnp.maximum(circulant_spectrum(D, n) - n * delta * (jnp.arange(n) == 0), 0.0)
