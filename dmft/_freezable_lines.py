@@ -389,11 +389,12 @@ class _Column:
 
     def r_minus(self, k):
         """(1 − r, 0) on the nontrivial fixed-point solution at k (increasing in k through the line);
-        −inf where that solution is trivial (not freezable)."""
+        −inf where that solution is trivial or the iteration did not converge (not freezable: near the
+        onset a slowly vanishing Q would otherwise pass for a solution)."""
         fp = self.fixed_point(k)
         row = self.rows.setdefault(k, [k, math.nan, math.nan, True])
         row[3] = row[3] and bool(fp.converged)
-        if not bool(fp.nontrivial):
+        if not (bool(fp.nontrivial) and bool(fp.converged)):
             return -math.inf, 0.0
         self.Q_fp = np.asarray(fp.Q)[np.argsort(_grid_order(fp.Q.shape[0]))]
         row[2] = float(fp.r)
@@ -566,9 +567,9 @@ def freezable_boundaries(
         k_f0 = prev[1] if prev and math.isfinite(prev[1]) else max(k_semi, APEX_K) + 0.6 * (gv - 1.0)
         k_lo = k_semi if math.isfinite(k_semi) else 0.0
         k_free, e_free, slope, ends = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
-        # a fixed-point solve that fails away from the line only says "not freezable there"; the line rests on
-        # the solves at the final bracket ends
-        col.ok &= all(col.rows[kk][3] for kk in ends if kk in col.rows)
+        # a fixed-point solve that does not converge counts as "not freezable there" (flagged in the
+        # evaluations); the line rests on a converged solve at the upper end of the final bracket
+        col.ok &= bool(ends) and col.rows[ends[-1]][3] if math.isfinite(k_free) else col.ok
         if math.isfinite(k_free) and math.isfinite(slope) and s.n_keys_err >= 2:
             spread = col.r_spread(k_free)
             if math.isfinite(spread):
