@@ -2,6 +2,7 @@
 
 import math
 
+import jax.random as jr
 import numpy as np
 import pytest
 
@@ -115,3 +116,50 @@ def test_theory_Q0_matches_simulation_at_a_freezable_point(key):
     assert th.name == "freezable"
     # seed spread of ρ(0) at N = 500 was ≈ 0.07; 1/√N finite-size effects and the 4 % dt error of the theory
     assert float(np.mean(sim.rho0)) == pytest.approx(th.rho0, abs=0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue #7 open: at 128 A paths the dynamic two-replica solution scatters from draw to draw "
+    "more than the simulation does (this key: replicate ρ(0) = 0.59, 0.00, 0.79, 0.05, one not converged "
+    "after 600 steps, residual 0.02; simulation N = 500: 0.71 ± 0.25 over 8 networks); needs variance "
+    "reduction or more paths",
+)
+def test_theory_matches_simulation_at_a_semifreezable_point(key):
+    # g = 2.25, p = 2.5, k = 1.0: between the theory lines k_semi ≈ 0.77 and k_free ≈ 1.36 (model.md §8.5).
+    # The two-replica theory averages 4 independent sample draws; both sides carry large Monte Carlo scatter
+    # (measured at k = 1.0): theory ρ(0) 0.46, 0.58, 0.69, 0.77 for four draws (a soft direction of the
+    # self-consistency amplifies the sampling noise), simulation ρ(0) per network 0.70 ± 0.27 (mean ± sd) at
+    # N = 500 (8 networks), 0.52 ± 0.32 at N = 1000 (4), 0.77 (2 networks) at N = 2000: no 1/√N trend is
+    # resolved at this scatter (|Δ| ≤ 0.25 between sizes, within 1.5 standard errors). So the tolerance is 3
+    # standard errors of the difference, the sides' standard errors taken as the larger of the one measured
+    # in this run and the measured sd above (0.27 per network, 0.15 per theory draw) over √count.
+    import dmft
+
+    key_sim, key_th = jr.split(key)
+    sim = fixedpoints.freeze_test(ns.Network(N=500, g=2.25, k=1.0), key=key_sim, n_networks=8)
+    method = dmft.TwoReplica(alpha=0.7, rtol=1e-5, n_replicates=4)
+    th = dmft.freeze_phase(
+        ns.Network(N=1, g=2.25, k=1.0), key=key_th, method=method, max_steps=600, throw=False
+    )
+    assert th.name == "semifreezable"
+    dyn = th.dynamic
+    print(
+        f"theory rho0 {float(dyn.rho0):.3f} ± {float(dyn.rho0_err):.3f} {np.asarray(dyn.rho0_rep)}"
+        f" D0 {float(dyn.D0):.3f} res {float(dyn.residual):.1e}; sim rho0 {np.round(np.asarray(sim.rho0), 2)}"
+        f" D0 {np.round(np.asarray(sim.D0), 2)} phases {np.asarray(sim.phase)}"
+    )
+    # the worst replicate's last step changed Q, D by < 1e-3 C(0): far below the replicate scatter (0.15)
+    assert float(dyn.residual) < 1e-3
+    # memory is kept (√N|ρ(0)| > c_memory) in most networks
+    assert sim.fractions["nonfreezable"] <= 0.25
+    rho = np.asarray(sim.rho0)
+    se_sim = max(np.std(rho, ddof=1), 0.27) / math.sqrt(rho.size)
+    se_th = max(float(dyn.rho0_err), 0.15 / math.sqrt(method.n_replicates))
+    assert float(np.mean(rho)) == pytest.approx(float(dyn.rho0), abs=3 * math.hypot(se_sim, se_th))
+    # D(0) scatters far less (sd 0.04 per network at N = 500, 0.035 per theory draw)
+    D0 = np.asarray(sim.D0)
+    se_sim = max(np.std(D0, ddof=1), 0.04) / math.sqrt(D0.size)
+    D0_th = np.asarray(dyn.D0)
+    assert float(np.mean(D0)) == pytest.approx(float(D0_th), abs=3 * math.hypot(se_sim, 0.035 / 2))
