@@ -177,6 +177,10 @@ def boundaries_cmd(
     onset_samples: Annotated[
         int | None, typer.Option(help="A paths of the semifreezable-onset eigenvalue [512; quick 256]")
     ] = None,
+    replicates: Annotated[
+        int | None,
+        typer.Option(help="independent draws of the fixed-point solution averaged at each k (r's noise) [1]"),
+    ] = None,
     seed: Annotated[int, typer.Option(help="integer seed (becomes a JAX PRNG key)")] = 0,
     out: Annotated[
         str | None,
@@ -200,7 +204,7 @@ def boundaries_cmd(
     import dmft
     import neurosyn as ns
 
-    params = dict(g=g, p=p, quick=quick, k_tol=k_tol, onset_samples=onset_samples)
+    params = dict(g=g, p=p, quick=quick, k_tol=k_tol, onset_samples=onset_samples, replicates=replicates)
     try:
         gs = _parse_g(g)
         settings = dmft.quick_settings() if quick else dmft.BoundarySettings()
@@ -209,15 +213,21 @@ def boundaries_cmd(
         if onset_samples is not None:
             ns.check_int("onset_samples", onset_samples, "A paths of the onset eigenvalue", minimum=16)
             settings = dataclasses.replace(settings, n_samples_onset=onset_samples)
+        if replicates is not None:
+            ns.check_int("replicates", replicates, "fixed-point draws per k", minimum=1)
+            settings = dataclasses.replace(
+                settings, method=dataclasses.replace(settings.method, n_replicates=replicates)
+            )
         if out is not None and Path(out).exists() and not resume:
             raise ValueError(f"--out {out!r} exists; pass --resume to continue it, or choose another path")
         if resume and out is None:
             raise ValueError("--resume needs --out (the file to continue)")
+        prov = ns.provenance(params, seed=seed)  # taken before the run: the code that computes the lines
         b = dmft.freezable_boundaries(
             gs, p=p, key=jr.key(seed), settings=settings, progress=not quiet and not json_, checkpoint=out
         )
         if out is not None:
-            dmft.add_provenance(out, ns.provenance(params, seed=seed))
+            dmft.add_provenance(out, {**prov, "wall_s": b.wall_s})
     except ValueError as err:
         fail(str(err))
     result = dict(
