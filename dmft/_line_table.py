@@ -118,8 +118,8 @@ class LineTable(eqx.Module):
         provenance (dict: command, seed, versions, git SHA, time); path (the file).
     Interpolation (`semifreezable`, `freezable`): linear in g between the tabulated values of converged
     columns (a column whose solves did not all converge stays in the file but is not used), and between
-    g = 1, where both lines start at the apex 2/(√3π) (Eq. 39), and the first used g. Beyond the last
-    tabulated g: `ValueError`.
+    g = 1, where both lines start at the apex 2/(√3π) (Eq. 39), and the first used g. Beyond the last used
+    g: `ValueError`.
     """
 
     p: float
@@ -136,12 +136,14 @@ class LineTable(eqx.Module):
         from ._freezable_lines import APEX_K
 
         g = np.asarray(g, dtype=float)
-        if np.any(~(g > 1.0)) or np.any(g > self.g[-1] + 1e-12):
-            raise ValueError(
-                f"g (coupling strength) must be in (1, {self.g[-1]:g}] for the tabulated freezable lines at "
-                f"p={self.p:g} ({self.path}), got g={g!r}; compute others with dmft.freezable_boundaries"
-            )
         ok = np.isfinite(values) & self.converged
+        g_max = float(self.g[ok][-1]) if ok.any() else 1.0
+        if np.any(~(g > 1.0)) or np.any(g > g_max + 1e-12):
+            raise ValueError(
+                f"g (coupling strength) must be in (1, {g_max:g}] for the tabulated freezable lines at "
+                f"p={self.p:g} (converged columns of {self.path}), got g={g!r}; compute others with "
+                "dmft.freezable_boundaries"
+            )
         v = np.interp(g, np.r_[1.0, self.g[ok]], np.r_[APEX_K, values[ok]])
         return float(v) if v.ndim == 0 else v
 
