@@ -511,6 +511,7 @@ def freezable_boundaries(
     quick: bool = False,
     progress: bool = False,
     checkpoint=None,
+    retry: bool = False,
 ) -> Boundaries:
     """Locate the nonfreezable → semifreezable and semifreezable → freezable lines k(g) at fixed p.
 
@@ -530,7 +531,7 @@ def freezable_boundaries(
             exists, its finished columns are kept and only the others are computed. It must come from the same
             g values, p, key and settings (else `ValueError`). A resumed column starts from the previous
             column's lines but not from its DMFT solutions, so it may differ from an uninterrupted run by
-            the Monte Carlo error.
+            the Monte Carlo error. ``retry``: also recompute the checkpoint's columns that did not converge.
     Returns:
         `Boundaries` (NaN where a line lies above k_max), with statistical errors and every evaluation.
     Assumptions:
@@ -563,6 +564,8 @@ def freezable_boundaries(
     walls = np.zeros(gs.size)
     ident = _identity(gs, p, key, s)
     done = _read_checkpoint(checkpoint, ident) if checkpoint is not None else {}
+    if retry:  # recompute the finished columns that did not converge (without the warm start they had)
+        done = {i: c for i, c in done.items() if c["converged"]}
     prev, prev_nodes = None, None
     for a in np.argsort(gs):
         gv = float(gs[a])

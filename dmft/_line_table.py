@@ -104,8 +104,12 @@ def _write_checkpoint(path, ident, done: dict[int, dict], provenance: dict | Non
 
 
 def add_provenance(path, provenance: dict) -> None:
-    """Attach (replace) the provenance of a freezable-lines file."""
+    """Attach the provenance of a freezable-lines file; an earlier one (the run this one resumed) is kept in
+    its ``previous`` list."""
     obj = _read_json(path)
+    old = obj.get("provenance")
+    if old:
+        provenance = {**provenance, "previous": [*old.pop("previous", []), old]}
     obj["provenance"] = provenance
     _atomic_write_json(path, obj)
 

@@ -187,6 +187,9 @@ def boundaries_cmd(
         typer.Option(help="JSON file of the lines with provenance, written after every g (a checkpoint)"),
     ] = None,
     resume: Annotated[bool, typer.Option(help="continue from --out: compute only the missing g")] = False,
+    retry: Annotated[
+        bool, typer.Option(help="with --resume: also recompute the g columns that did not converge")
+    ] = False,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
@@ -222,9 +225,17 @@ def boundaries_cmd(
             raise ValueError(f"--out {out!r} exists; pass --resume to continue it, or choose another path")
         if resume and out is None:
             raise ValueError("--resume needs --out (the file to continue)")
+        if retry and not resume:
+            raise ValueError("--retry needs --resume (it recomputes columns of an existing --out)")
         prov = ns.provenance(params, seed=seed)  # taken before the run: the code that computes the lines
         b = dmft.freezable_boundaries(
-            gs, p=p, key=jr.key(seed), settings=settings, progress=not quiet and not json_, checkpoint=out
+            gs,
+            p=p,
+            key=jr.key(seed),
+            settings=settings,
+            progress=not quiet and not json_,
+            checkpoint=out,
+            retry=retry,
         )
         if out is not None:
             dmft.add_provenance(out, {**prov, "wall_s": b.wall_s})
