@@ -55,6 +55,7 @@ def test_theory_json_at_the_fig7a_freezable_point():
         (("boundaries", "--g", "abc"), "--g"),
         (("boundaries", "--g", "2", "--p", "-1"), "p"),
         (("boundaries", "--g", "2", "--resume"), "--resume needs --out"),
+        (("boundaries", "--g", "2", "--out", "x.json", "--retry"), "--retry needs --resume"),
         (("boundaries", "--g", "2", "--onset-samples", "3"), "onset_samples"),
     ],
 )
