@@ -276,9 +276,9 @@ class Boundaries(eqx.Module):
         dmft_nodes: per g, the k values at which the single-network DMFT was solved.
         window_warnings: per g, the DMFT nodes' `WindowWarning` messages (C(τ) not yet below 1e-3·C(0) where
             the lag window starts; collected here rather than raised once per node).
-        converged: per g, every DMFT node converged and so did the fixed-point solves at the ends of the final
-            bracket of the freezable line (a solve that fails elsewhere counts as "not freezable" there and is
-            flagged in ``evaluations``). wall_s: total wall time.
+        converged: per g, every DMFT node converged and so did the fixed-point solve at the upper end of the
+            final bracket of the freezable line (a solve that fails elsewhere counts as "not freezable" there
+            and is flagged in ``evaluations``). wall_s: total wall time.
     """
 
     g: np.ndarray
@@ -527,7 +527,7 @@ def freezable_boundaries(
         g: one value or a sequence of g > 1 (processed in increasing order). p: synaptic time constant.
         key: JAX key. settings: `BoundarySettings`; ``quick=True`` uses `quick_settings()`.
         progress: tqdm bar on stderr.
-        checkpoint: a JSON path written atomically after every g column (`save_boundaries` format); if it
+        checkpoint: a JSON path written atomically after every g column (read by `load_lines`); if it
             exists, its finished columns are kept and only the others are computed. It must come from the same
             g values, p, key and settings (else `ValueError`). A resumed column starts from the previous
             column's lines but not from its DMFT solutions, so it may differ from an uninterrupted run by
@@ -590,7 +590,8 @@ def freezable_boundaries(
         k_free, e_free, slope, ends = _root(col.r_minus, k_f0, s.k_step, k_lo, s.k_max, s.k_tol)
         # a fixed-point solve that does not converge counts as "not freezable there" (flagged in the
         # evaluations); the line rests on a converged solve at the upper end of the final bracket
-        col.ok &= bool(ends) and col.rows[ends[-1]][3] if math.isfinite(k_free) else col.ok
+        if math.isfinite(k_free):
+            col.ok &= bool(col.rows[ends[-1]][3])
         if math.isfinite(k_free) and math.isfinite(slope) and s.n_keys_err >= 2:
             spread = col.r_spread(k_free)
             if math.isfinite(spread):

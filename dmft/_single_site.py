@@ -20,6 +20,15 @@ from jaxtyping import Array, Float
 from neurosyn import Transfer, check_int, check_positive, tanh
 
 
+def etd2_transfer(dt: float, n: int):
+    """Transfer function H(z) = (c1 + c2 z)/(z − a) of the memoryless ETD2 step x_{t+1} = a x_t + c1 η_t +
+    c2 η_{t+1} on the n-point circle z = e^{2πij/n} (the periodic solution is X = H η̂)."""
+    a = math.exp(-dt)
+    c2 = (dt - 1.0 + a) / dt
+    z = jnp.exp(2j * jnp.pi * jnp.arange(n) / n)
+    return (1.0 - a - c2 + c2 * z) / (z - a)
+
+
 def _toeplitz_blocks(w, B):
     """Old-history matrix T [B+1, P] and in-block matrix W [B+1, B] for weights w (length H = P + 1)."""
     H = w.shape[0]

@@ -35,7 +35,7 @@ from neurosyn import (
 from ._fields import circulant_spectrum, field_from_white
 from ._memory import HebbianKernel, MemoryTerm, rule_memory
 from ._scs import _grid, solve_scs
-from ._single_site import _integrate
+from ._single_site import _integrate, etd2_transfer
 
 
 class WindowWarning(NeurosynWarning):
@@ -252,11 +252,7 @@ def _evaluate(C, w, g, key, static, q=0.0):
     x = _integrate(eta2, w, eta2[:, 0], dt, mem_phi, block)[:, n_burn : n_burn + n]
     ph = phi(x)
     ac, F = _autocorr(ph, n, n_lag)
-    # memoryless periodic solution: x_{t+1} = a x_t + c1 η_t + c2 η_{t+1} ⇒ X = H η̂, H = (c1 + c2 z)/(z − a)
-    a = math.exp(-dt)
-    c2 = (dt - 1.0 + a) / dt
-    z = jnp.exp(2j * jnp.pi * jnp.arange(n) / n)
-    H = (1.0 - a - c2 + c2 * z) / (z - a)
+    H = etd2_transfer(dt, n)  # memoryless periodic solution of the same scheme: X = H η̂
     x0 = jnp.fft.ifft(H[None, :] * jnp.fft.fft(eta, axis=-1), axis=-1).real
     Delta = jnp.fft.ifft(jnp.maximum(S, 0.0) * jnp.abs(H) ** 2).real[:n_lag] + g**2 * q_pos
     ac0, _ = _autocorr(phi(x0), n, n_lag)

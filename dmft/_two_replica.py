@@ -49,7 +49,8 @@ from neurosyn import (
 
 from ._fields import circulant_spectrum, field_from_white
 from ._memory import HebbianKernel
-from ._single_site import integrate_single_site
+from ._single_site import etd2_transfer, integrate_single_site
+from ._stationary import _cv_coefficient
 
 
 @jax.tree_util.register_static
@@ -543,16 +544,8 @@ def _responses(eta, w, t_imp, n_cut, eps, dt, phi):
     dphi0 = phi.prime(x0[:, idx])  # φ′ on the same windows (control variate)
     n = eta.shape[1]
     phiprime_path = jnp.mean(phi.prime(x0[:, n : 3 * n]), axis=1)
-    xg = jnp.fft.ifft(_etd2_transfer(dt, n)[None, :] * jnp.fft.fft(eta, axis=-1), axis=-1).real
+    xg = jnp.fft.ifft(etd2_transfer(dt, n)[None, :] * jnp.fft.fft(eta, axis=-1), axis=-1).real
     return dphi, dphi0, phiprime_path, jnp.mean(phi.prime(xg), axis=1)
-
-
-def _etd2_transfer(dt, n):
-    """Transfer function H(z) = (c1 + c2 z)/(z − a) of the memoryless ETD2 step on the n-point circle."""
-    a = math.exp(-dt)
-    c2 = (dt - 1.0 + a) / dt
-    z = jnp.exp(2j * jnp.pi * jnp.arange(n) / n)
-    return (1.0 - a - c2 + c2 * z) / (z - a)
 
 
 def onset_eigenvalue(
@@ -621,13 +614,12 @@ def onset_eigenvalue(
     # ⟨φ′(x^A)⟩ with the memoryless site x₀ as control variate: x₀ is Gaussian with the circulant variance
     # Δ₀ = Σ_ω S(ω)|H(ω)|²/n, so ⟨φ′(x₀)⟩ is a 1-D quadrature (at k = 0, x^A = x₀ and the estimate is exact)
     S = np.maximum(np.asarray(C_hat), 0.0) * g**2
-    delta0 = float(np.mean(S * np.abs(np.asarray(_etd2_transfer(dt, n))) ** 2))
-    z = np.linspace(-10, 10, 4001)
+    delta0 = float(np.mean(S * np.abs(np.asarray(etd2_transfer(dt, n))) ** 2))
+    z = np.linspace(-10, 10, 4001)  # Gaussian quadrature grid, also for a below
     wz = np.exp(-0.5 * z**2)
     wz /= wz.sum()
     pp0_exact = float(np.sum(wz * np.asarray(net.phi.prime(jnp.asarray(math.sqrt(delta0) * z)))))
-    d0 = pp0 - pp0.mean()
-    beta = float(np.sum((pp - pp.mean()) * d0) / (np.sum(d0**2) + 1e-300))
+    beta = float(_cv_coefficient(jnp.asarray(pp), jnp.asarray(pp0)))
     pp_cv = pp - beta * (pp0 - pp0_exact)  # per path; its mean is ⟨φ′(x^A)⟩
     h = _etd2_impulse(dt, n_cut)
     samples = np.asarray(dphi - dphi0 * h).reshape(-1, n_cut)  # control variate removed
@@ -636,9 +628,6 @@ def onset_eigenvalue(
     chi = np.zeros(n)
     chi[:n_cut] = chi_c
     scs = solve_scs(g, throw=False)
-    z = np.linspace(-10, 10, 4001)
-    wz = np.exp(-0.5 * z**2)
-    wz /= wz.sum()
     a = float(np.sum(wz / np.cosh(math.sqrt(float(scs.var_x)) * z) ** 2))
     j = np.arange(n)
     tj = np.where(j <= n // 2, j, j - n) * dt
