@@ -375,8 +375,14 @@ def _initial(net, method, dt):
     return lags0, method.init_C0 * np.exp(-lags0 / tau), tau / 2.0
 
 
-def _anderson_step(C, r, hist, solver):
-    """Type-II Anderson update from the current (C, r) and the stored history [(C_i, r_i)]."""
+def _valid_correlation(C):
+    """An extrapolated C must stay a valid correlation: finite, C(0) > 0, |C| ≤ 1 (φ = tanh)."""
+    return bool(np.all(np.isfinite(C)) and C[0] > 0 and np.max(np.abs(C)) <= 1.0 + 1e-9)
+
+
+def _anderson_step(C, r, hist, solver, valid=_valid_correlation):
+    """Type-II Anderson update from the current (C, r) and the stored history [(C_i, r_i)]; falls back to the
+    damped step C + alpha·r when the extrapolation fails ``valid``."""
     a = solver.alpha
     if solver.depth == 0 or not hist:
         return C + a * r
@@ -386,9 +392,7 @@ def _anderson_step(C, r, hist, solver):
     G += solver.reg * np.trace(G) * np.eye(G.shape[0]) + 1e-300
     gamma = np.linalg.solve(G, dR.T @ r)
     new = C + a * r - (dX + a * dR) @ gamma
-    if not (np.all(np.isfinite(new)) and new[0] > 0 and np.max(np.abs(new)) <= 1.0 + 1e-9):
-        return C + a * r  # safeguard: an extrapolated C must stay a valid correlation
-    return new
+    return new if valid(new) else C + a * r
 
 
 def lag_window(n_lag: int, start: float) -> np.ndarray:

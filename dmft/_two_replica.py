@@ -14,11 +14,12 @@ Conditional sampling, in Fourier space on a periodic window of n steps (the circ
 Because B's equation is linear in η^B with a static input, x^B(s) = b + y(s) exactly, with b = μ + I and y a
 stationary Gaussian process whose spectrum is that of ξ times 1/(1 + ω²). Hence
     Q(t) = E[φ^A(t) ∫Dz φ(b + √v z)],   v = Var y,   r² = g² E ∫Dz φ′(b + √v z)²,
-by one-dimensional quadrature (low variance), and D(τ) from sampled paths of y. The fixed-point solution is
-    the
-special case D(τ) ≡ D(0): y is static with v = g²(D(0) − δ). All A paths, halting times and B noises are drawn
-once, so the iteration is a deterministic map that converges to round-off (common random numbers). Each A path
-is halted at ``n_shifts`` times (the time-shift trick: a shift is a phase on η̂^A).
+by one-dimensional quadrature (low variance). D(τ) needs no B paths either: with K(τ) = Cov(y(s), y(s+τ)),
+    D(τ) = E_b ∫Dz₀ Φ(b + √|K| z₀) Φ(b + sgn(K)√|K| z₀),   Φ(u) = ∫Dz φ(u + √(v − |K|) z),
+a function of K alone, tabulated on a grid of K and interpolated. The fixed-point solution is the special case
+D(τ) ≡ D(0): y is static with v = g²(D(0) − δ). All A paths and halting times are drawn once, so the iteration
+is a deterministic map (common random numbers), solved by Anderson mixing to round-off. Each A path is halted
+at ``n_shifts`` times (the time-shift trick: a shift is a phase on η̂^A).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
-from jax import lax
 from jaxtyping import Array, Float, Int
 
 from neurosyn import (
@@ -50,7 +50,7 @@ from neurosyn import (
 from ._fields import circulant_spectrum, field_from_white
 from ._memory import HebbianKernel
 from ._single_site import etd2_transfer, integrate_single_site
-from ._stationary import _cv_coefficient
+from ._stationary import AndersonMixing, _anderson_step, _cv_coefficient
 
 
 @jax.tree_util.register_static
@@ -61,14 +61,22 @@ class TwoReplica:
     Attributes:
         dt: time step of A's single site, of Q(t) and of D(τ).
         n: periodic window in steps (a power of 2 is fastest); the period n·dt must exceed 2·15p (the
-            truncated
-            static input reaches 15p into A's past) and several correlation times.
+            truncated static input reaches 15p into A's past) and several correlation times.
         n_samples: A paths M. n_shifts: halting times per A path (time-shift trick).
-        n_paths_B: B noise paths per A path (dynamic solution: D(τ) from paths).
+        n_shifts_D: the halting times per A path whose static inputs b enter D(τ) of the dynamic solution
+            (every (n_shifts/n_shifts_D)-th; the quadrature over K costs ∝ M·n_shifts_D).
         dz: step of the trapezoid quadrature over z ∈ [−8, 8] (exponentially accurate for tanh; 0.1 is ample
             for √v ≤ 3, see tests).
         reg: Tikhonov regularisation of C⁻¹, relative to the largest circulant eigenvalue of C.
-        alpha: damping of the iteration.
+        alpha: damping of the iteration. depth: Anderson depth of the dynamic solution (0: plain damped
+            iteration, which the fixed-point solution always uses). The static part of D is a near-marginal
+            direction of the dynamic map (multiplier g²⟨φ′⟩² ≈ 0.94 at g = 2.25, Q = 0), where damped
+            iteration crawls; Anderson mixing converges in ~100–200 steps (measured at g = 2.25, k = 1.0).
+            Anderson mixing is a quasi-Newton method: it also converges to solutions that are unstable under
+            plain iteration, so the start matters. From the default start Q = D = C (B at the halt state), 13
+            of 14 draws tried at g = 2.25, k = 0.9–1.2 (128 or 512 paths) converged to a nontrivial solution;
+            one at k = 0.9 crept towards Q ≡ 0 without converging. From Q = 0.3·Q* with 64 paths it found the
+            unstable Q ≡ 0 (measured).
         rtol: converged when sup|ΔQ| + sup|ΔD| < rtol·C(0) (deterministic map).
         q_tol: a solution is nontrivial when Q(0) > q_tol·C(0).
         n_replicates: independent draws of all samples (replicate 0 uses the given key, replicate r ≥ 1
@@ -83,10 +91,11 @@ class TwoReplica:
     n: int = 2048
     n_samples: int = 128
     n_shifts: int = 64
-    n_paths_B: int = 8
+    n_shifts_D: int = 16
     dz: float = 0.1
     reg: float = 1e-3
     alpha: float = 0.5
+    depth: int = 5
     rtol: float = 1e-8
     q_tol: float = 0.02
     n_replicates: int = 1
@@ -96,17 +105,18 @@ class TwoReplica:
         check_int("n", self.n, "window steps", minimum=16)
         check_int("n_samples", self.n_samples, "A paths", minimum=2)
         check_int("n_shifts", self.n_shifts, "halting times per A path", minimum=1)
-        check_int("n_paths_B", self.n_paths_B, "B paths per A path", minimum=1)
-        if self.n_shifts > self.n or self.n_paths_B > self.n_shifts:
+        check_int("n_shifts_D", self.n_shifts_D, "halting times per A path used for D", minimum=1)
+        if self.n_shifts > self.n or self.n_shifts % self.n_shifts_D:
             raise ValueError(
-                f"need n_paths_B <= n_shifts <= n, got n_paths_B={self.n_paths_B}, n_shifts={self.n_shifts}, "
-                f"n={self.n}"
+                f"need n_shifts <= n and n_shifts_D dividing n_shifts, got n_shifts_D={self.n_shifts_D}, "
+                f"n_shifts={self.n_shifts}, n={self.n}"
             )
         check_positive("dz", self.dz, "quadrature step")
         check_nonnegative("reg", self.reg, "regularisation of C^-1")
         check_positive("alpha", self.alpha, "damping")
         if self.alpha > 1:
             raise ValueError(f"alpha (damping) must be in (0, 1], got alpha={self.alpha}")
+        check_int("depth", self.depth, "Anderson depth", minimum=0)
         check_positive("rtol", self.rtol, "iteration tolerance")
         check_positive("q_tol", self.q_tol, "nontrivial-overlap threshold relative to C(0)")
         check_int("n_replicates", self.n_replicates, "independent sample draws", minimum=1)
@@ -190,7 +200,6 @@ class _Samples(eqx.Module):
     phiA_hat: Array
     C_hat: Array  # circulant eigenvalues of C [n]
     w: Array  # weights of the static input over A's past [n]
-    white_B: Array  # white noise of the B paths [M, n_paths_B, n]
     z: Array  # quadrature nodes and weights
     wz: Array
 
@@ -198,7 +207,7 @@ class _Samples(eqx.Module):
 def _draw(net, C_grid, method, key):
     n, dt, M = method.n, method.dt, method.n_samples
     g = jnp.asarray(net.g, float)
-    key_A, key_B = jr.split(key)
+    key_A = jr.split(key)[0]  # the split keeps the A paths of earlier versions (the shipped table's draws)
     C_hat = circulant_spectrum(C_grid, n)
     eta = field_from_white(jr.normal(key_A, (M, n)), g**2 * C_hat)
     w_mem = HebbianKernel().weights(net, C_grid, dt)
@@ -218,10 +227,45 @@ def _draw(net, C_grid, method, key):
         phiA_hat=jnp.fft.fft(phiA, axis=-1),
         C_hat=C_hat,
         w=jnp.asarray(w),
-        white_B=jr.normal(key_B, (M, method.n_paths_B, n)),
         z=jnp.asarray(z),
         wz=jnp.asarray(wz),
     )
+
+
+def _interp_uniform(table, x, u0, du):
+    """Linear interpolation of ``table`` (on the uniform grid u0 + j·du) at x, clamped to the grid."""
+    f = (x - u0) / du
+    j = jnp.clip(jnp.floor(f).astype(jnp.int32), 0, table.shape[-1] - 2)
+    a = jnp.clip(f - j, 0.0, 1.0)
+    return table[j] * (1.0 - a) + table[j + 1] * a
+
+
+def _gaussian_D(b, K, z, wz, phi, n_K=129, n_u=2001):
+    """D(τ) = E_b ⟨φ(b + y(s)) φ(b + y(s+τ))⟩ for a stationary Gaussian y with covariance K(τ), v = K(0).
+
+    Writing y(s) = √|K| z₀ + √(v−|K|) z₁, y(s+τ) = sgn(K)√|K| z₀ + √(v−|K|) z₂ (z's independent standard
+    normal) gives D = E_b ∫Dz₀ Φ(b + √|K| z₀) Φ(b + sgn(K)√|K| z₀), with the smoothed
+    Φ(u) = ∫Dz φ(u + √(v−|K|) z): a smooth function of K alone, evaluated on ``n_K`` nodes in [min K, v]
+    (Φ tabulated on ``n_u`` points, with every other quadrature node of z, and interpolated linearly) and
+    interpolated to every lag.
+    """
+    v = K[0]
+    z2, w2 = z[::2], wz[::2] / jnp.sum(wz[::2])
+    K_nodes = jnp.linspace(jnp.min(K), v, n_K)
+    U = jnp.max(jnp.abs(b)) + 8.5 * jnp.sqrt(v) + 1.0
+    u = jnp.linspace(-U, U, n_u)
+    du = u[1] - u[0]
+    width = jnp.sqrt(jnp.maximum(v - jnp.abs(K_nodes), 0.0))
+    Phi = phi(u[None, :, None] + width[:, None, None] * z2[None, None, :]) @ w2  # [n_K, n_u]
+    s, sgn = jnp.sqrt(jnp.abs(K_nodes)), jnp.sign(K_nodes)
+
+    def at_node(table, s, sgn):
+        x = s * z[None, :]
+        f1 = _interp_uniform(table, b[:, None] + x, -U, du)
+        f2 = _interp_uniform(table, b[:, None] + sgn * x, -U, du)
+        return jnp.mean((f1 * f2) @ wz)
+
+    return jnp.interp(K, K_nodes, jax.vmap(at_node)(Phi, s, sgn))
 
 
 def _map(Q, D, smp, g, method, fixed_point, phi):
@@ -236,59 +280,60 @@ def _map(Q, D, smp, g, method, fixed_point, phi):
     wq_hat = jnp.fft.fft(smp.w * Q)
     stat = jnp.fft.ifft(jnp.conj(wq_hat)[None, :] * smp.phiA_hat, axis=-1).real[:, shifts]
     b = mu + stat  # [M, n_s]
-    omega = 2 * jnp.pi * jnp.fft.fftfreq(n, method.dt)
     if fixed_point:
         v = g**2 * jnp.maximum(D[0] - delta, 0.0)
     else:
-        # ξ: stationary with covariance g²[D(τ) − δ] (the static part δ is carried by μ); y = ξ filtered by
-        # 1/(1 + ω²). Known noise: the static (ω = 0) part of D is a near-marginal direction of this map
-        # (multiplier g²⟨φ′⟩² at Q = 0), so the sampling error of D(∞) is amplified ≈ 1/(1 − g²⟨φ′⟩²) ≈ 16 at
-        # g = 2.25; measured at k = 0 with the tests' small settings, D(∞) = 0.20, −0.09, 0.07, 0.55 for keys
-        # 0–3 (either sign: noise, not a bias). Use n_replicates to see it (see tests).
+        # y: stationary with covariance g²[D(τ) − δ] (the part δ is carried by μ), filtered by 1/(1 + ω²)
+        omega = 2 * jnp.pi * jnp.fft.fftfreq(n, method.dt)
         S_y = (
             g**2
             * jnp.maximum(circulant_spectrum(D, n) - n * delta * (jnp.arange(n) == 0), 0.0)
             / (1.0 + omega**2)
         )
-        v = jnp.sum(S_y) / n
+        K = jnp.fft.ifft(S_y).real[: D.shape[0]]
+        v = K[0]
     xb = b[..., None] + jnp.sqrt(v) * smp.z[None, None, :]  # [M, n_s, nz]
     ph = phi(xb)
     F1 = ph @ smp.wz
-    F2 = (ph**2) @ smp.wz
-    F3 = (phi.prime(xb) ** 2) @ smp.wz
     F1_full = jnp.zeros((M, n)).at[:, shifts].set(F1)
     corr = jnp.fft.ifft(jnp.conj(jnp.fft.fft(F1_full, axis=-1)) * smp.phiA_hat, axis=-1).real / n_s
     Q_new = jnp.mean(corr, axis=0)
-    q0_per_path = corr[:, 0]
     if fixed_point:
-        D_new = jnp.full_like(D, jnp.mean(F2))
+        D_new = jnp.full_like(D, jnp.mean((ph**2) @ smp.wz))
     else:
-        y = field_from_white(smp.white_B, S_y)  # [M, nB, n]
-        phB = phi(b[:, : method.n_paths_B, None] + y)
-        ac = jnp.fft.ifft(jnp.abs(jnp.fft.fft(phB, axis=-1)) ** 2, axis=-1).real / n
-        D_new = jnp.mean(ac, axis=(0, 1))[: D.shape[0]]
-    r = g * jnp.sqrt(jnp.mean(F3))
-    return Q_new, D_new, dict(delta=delta, r=r, q0_err=jnp.std(q0_per_path) / jnp.sqrt(M))
+        D_new = _gaussian_D(b[:, :: n_s // method.n_shifts_D].ravel(), K, smp.z, smp.wz, phi)
+    r = g * jnp.sqrt(jnp.mean((phi.prime(xb) ** 2) @ smp.wz))
+    return Q_new, D_new, dict(delta=delta, r=r, q0_err=jnp.std(corr[:, 0]) / jnp.sqrt(M))
 
 
-@eqx.filter_jit
+_map_jit = eqx.filter_jit(_map)
+
+
+def _finite(x):
+    return bool(np.all(np.isfinite(x)))
+
+
 def _iterate(Q, D, smp, g, C0, method, fixed_point, phi, max_steps):
-    def body(c):
-        i, Q, D, _, hist = c
-        Qn, Dn, _ = _map(Q, D, smp, g, method, fixed_point, phi)
-        res = (jnp.max(jnp.abs(Qn - Q)) + jnp.max(jnp.abs(Dn - D))) / C0
-        Q = Q + method.alpha * (Qn - Q)
-        D = D + method.alpha * (Dn - D)
-        return i + 1, Q, D, res, hist.at[i].set(res)
-
-    def cond(c):
-        i, _, _, res, _ = c
-        return (i < max_steps) & (res > method.rtol) & jnp.isfinite(res)
-
-    init = (jnp.asarray(0), Q, D, jnp.asarray(1e30), jnp.full(max_steps, jnp.nan))
-    i, Q, D, res, hist = lax.while_loop(cond, body, init)
-    _, _, aux = _map(Q, D, smp, g, method, fixed_point, phi)
-    return Q, D, res, i, hist, aux
+    """Anderson mixing (depth ``method.depth``; 0 for the fixed-point solution) of the frozen-noise map until
+    sup|ΔQ| + sup|ΔD| ≤ rtol·C(0). Returns Q, D, residual, iterations, residual history and the map's
+    diagnostics at the returned (Q, D)."""
+    solver = AndersonMixing(depth=0 if fixed_point else method.depth, alpha=method.alpha)
+    nQ = Q.shape[0]
+    x = np.concatenate([np.asarray(Q), np.asarray(D)])
+    hist, history = [], np.full(max_steps, np.nan)
+    res, i = np.inf, 0
+    while True:
+        Qn, Dn, aux = _map_jit(jnp.asarray(x[:nQ]), jnp.asarray(x[nQ:]), smp, g, method, fixed_point, phi)
+        r = np.concatenate([np.asarray(Qn), np.asarray(Dn)]) - x
+        res = (np.max(np.abs(r[:nQ])) + np.max(np.abs(r[nQ:]))) / float(C0)
+        if i < max_steps:
+            history[i] = res
+        if i == max_steps or res <= method.rtol or not np.isfinite(res):
+            break
+        x_next = _anderson_step(x, r, hist, solver, valid=_finite)
+        hist = (hist + [(x, r)])[-solver.depth :] if solver.depth else []
+        x, i = x_next, i + 1
+    return jnp.asarray(x[:nQ]), jnp.asarray(x[nQ:]), res, i, history, aux
 
 
 def _dmft_arrays(dmft_solution, lags):
@@ -316,6 +361,7 @@ def solve_two_replica(
     max_steps: int = 400,
     throw: bool = True,
     Q_init=None,
+    D_init=None,
 ) -> TwoReplicaSolution:
     """Solve the two-replica DMFT for the halted replica B, given replica A's solved C(τ).
 
@@ -330,6 +376,8 @@ def solve_two_replica(
         max_steps, throw: iteration budget; raise `ConvergenceError` if not converged.
         Q_init: initial Q on A's periodic grid (index j ↔ t = j·dt, wrapped); default Q = C (B starts at the
             halt state, which selects the positive solution).
+        D_init: initial D on the lags 0, dt, …, (n/2)·dt (default C; "fixed_point" uses only D_init[0]).
+            With Q_init, a previous solution's (Q, D) continues it (e.g. in k).
     Returns:
         `TwoReplicaSolution` with Q(t), ρ(t), D(τ), r, δ, status, residual, n_iter, history, wall_s.
     Equation:
@@ -363,7 +411,14 @@ def solve_two_replica(
         if Q_start.shape != (n,):
             raise ValueError(f"Q_init must have shape ({n},) (A's periodic grid), got {Q_start.shape}")
     fixed = solution == "fixed_point"
-    D_start = jnp.full_like(C_grid, C0) if fixed else C_grid
+    if D_init is None:
+        D_start = C_grid
+    else:
+        D_start = jnp.asarray(D_init, float)
+        if D_start.shape != C_grid.shape:
+            raise ValueError(f"D_init must have shape {C_grid.shape} (lags 0 … n/2), got {D_start.shape}")
+    if fixed:
+        D_start = jnp.full_like(C_grid, D_start[0])
     g = jnp.asarray(net.g, float)
     reps = []
     for i in range(method.n_replicates):
@@ -371,11 +426,11 @@ def solve_two_replica(
         reps.append(_iterate(Q_start, D_start, smp, g, C0, method, fixed, net.phi, max_steps))
     Qs = jnp.stack([r_[0] for r_ in reps])
     Ds = jnp.stack([r_[1] for r_ in reps])
-    res_all = jnp.stack([r_[2] for r_ in reps])
+    res_all = jnp.asarray([r_[2] for r_ in reps])
     worst = int(jnp.argmax(jnp.where(jnp.isfinite(res_all), res_all, jnp.inf)))
     res = res_all[worst]
     n_iter = sum(r_[3] for r_ in reps)
-    hist = reps[worst][4]
+    hist = jnp.asarray(reps[worst][4])
     Q, D = jnp.mean(Qs, axis=0), jnp.mean(Ds, axis=0)
     finite = bool(jnp.all(jnp.isfinite(res_all))) and bool(jnp.all(jnp.isfinite(Qs)))
     ok = finite and bool(jnp.all(res_all <= method.rtol))
@@ -416,7 +471,7 @@ def solve_two_replica(
         nontrivial=Q[0] > method.q_tol * C0,
         status=status,
         residual=res,
-        n_iter=n_iter,
+        n_iter=jnp.asarray(n_iter),
         history=hist,
         wall_s=time.perf_counter() - t0,
         solution=solution,

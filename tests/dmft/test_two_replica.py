@@ -9,9 +9,10 @@ import scipy.optimize
 
 import dmft
 import neurosyn as ns
+from dmft._freezable_lines import _lines_dmft
 
 # small but valid settings: window 102.4 ≥ 30p for p = 2.5
-SMALL = dmft.TwoReplica(n=1024, n_samples=32, n_shifts=16, n_paths_B=16, alpha=1.0, rtol=1e-7)
+SMALL = dmft.TwoReplica(n=1024, n_samples=32, n_shifts=16, n_shifts_D=16, alpha=1.0, rtol=1e-7)
 
 
 def _gauss(f):
@@ -113,35 +114,80 @@ def test_fixed_point_solution_at_k0_is_the_static_gaussian_equation(scs, key):
     assert float(sol.r) == pytest.approx(r, rel=1e-6)
 
 
-def test_dynamic_solution_at_k0_is_the_scs_network(scs, key):
+@pytest.mark.parametrize("start", ["C", "shifted"])
+def test_dynamic_solution_at_k0_is_the_scs_network(scs, key, start):
     # At Q ≡ 0 the halted replica is the plain network at g: D(τ) = C_SCS(τ) and r = g√⟨φ′²⟩ (the k = 0
-    # radius).
+    # radius). D(τ) is computed by quadrature given the static inputs (here b ≡ 0), so the dynamic map is the
+    # SCS map on the periodic window, independent of the key. From D = C/2 + 0.2 (a static part 0.2 and half
+    # the variance) the iteration must also find D(∞) = 0 along the near-marginal static direction
+    # (multiplier g²⟨φ′⟩² ≈ 0.94). Tolerances: the SCS C (its own solver, grid and lag range) is interpolated
+    # linearly onto the window, and the K nodes linearly (measured max |D − C| = 1.2e-5 from D = C, r within
+    # 3e-6 relative, identical for keys 0–2).
     net = ns.Network(N=1, g=2.25, k=0.0)
+    lags = 0.1 * np.arange(SMALL.n // 2 + 1)
+    C = np.interp(lags, np.asarray(scs.lags), np.asarray(scs.C), right=0.0)
+    D_init = C if start == "C" else 0.5 * C + 0.2
     sol = dmft.solve_two_replica(
-        net, scs.C, lags=scs.lags, key=key, solution="dynamic", method=SMALL, Q_init=np.zeros(SMALL.n)
+        net,
+        scs.C,
+        lags=scs.lags,
+        key=key,
+        solution="dynamic",
+        method=SMALL,
+        Q_init=np.zeros(SMALL.n),
+        D_init=D_init,
+        max_steps=300,
     )
     assert sol.converged
-    # D(0): Monte Carlo error ≈ 0.005 (32 × 16 paths of length 102.4, τ* ≈ 3), plus the window's static leak
-    assert float(sol.D0) == pytest.approx(float(scs.C0), abs=0.02)
-    # r: quadrature over the Gaussian of the filtered spectrum; the window's static leak (see the xfail
-    # below) and
-    # the sampled D shift its variance by ≈ 1 % (measured 1.1 %); 2 % bounds it
-    assert float(sol.r) == pytest.approx(float(scs.radius), rel=2e-2)
+    assert np.max(np.abs(np.asarray(sol.D) - C)) < 5e-5
+    assert float(sol.r) == pytest.approx(float(scs.radius), rel=2e-5)
+    assert abs(float(sol.Q0)) < 1e-14
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known noise: the sampling error of the static part D(∞) is amplified by 1/(1 − g²⟨φ′⟩²) ≈ 16 "
-    "at g = 2.25 along the near-marginal static direction of the frozen-noise map (measured D(∞) = 0.20, "
-    "−0.09, 0.07, 0.55 for four keys with these settings; see _two_replica._map)",
-)
-def test_dynamic_solution_at_k0_decays_like_scs(scs, key):
-    net = ns.Network(N=1, g=2.25, k=0.0)
-    sol = dmft.solve_two_replica(
-        net, scs.C, lags=scs.lags, key=key, solution="dynamic", method=SMALL, Q_init=np.zeros(SMALL.n)
-    )
-    C = np.interp(np.asarray(sol.lags), np.asarray(scs.lags), np.asarray(scs.C), right=0.0)
-    assert np.max(np.abs(np.asarray(sol.D) - C)) < 0.02
+@pytest.mark.parametrize("K", [1.5, 0.7, 0.0, -0.4])
+def test_gaussian_D_matches_2d_quadrature(K):
+    # D(K) = E_b ⟨tanh(b + y₁) tanh(b + y₂)⟩, (y₁, y₂) bivariate normal with variances v and covariance K;
+    # oracle: scipy dblquad of the bivariate density for each b (independent of the K-node/Φ-table scheme)
+    import jax.numpy as jnp
+
+    from dmft._two_replica import _gaussian_D
+
+    b, v = np.array([0.3, -1.2, 2.0]), 1.5
+    z = np.arange(-8.0, 8.05, 0.1)
+    wz = np.exp(-0.5 * z**2)
+    wz /= wz.sum()
+    Ks = jnp.asarray([v, K, -0.5])  # lags 0, 1, 2: the node grid spans [min K, v]
+    got = float(_gaussian_D(jnp.asarray(b), Ks, jnp.asarray(z), jnp.asarray(wz), ns.tanh)[1])
+    c = math.sqrt(v * v - K * K)
+
+    def pair(bi):
+        # y₁ = √v u, y₂ = (K u + c w)/√v with u, w independent standard normal
+        f = lambda w, u: (  # noqa: E731
+            math.tanh(bi + math.sqrt(v) * u)
+            * math.tanh(bi + (K * u + c * w) / math.sqrt(v))
+            * math.exp(-0.5 * (u * u + w * w))
+            / (2 * math.pi)
+        )
+        return scipy.integrate.dblquad(f, -9, 9, -9, 9, epsabs=1e-10, epsrel=1e-10)[0]
+
+    want = np.mean([pair(bi) for bi in b])
+    # linear interpolation of the Φ table (du ≈ 0.03) and of the K nodes: O(du²) ≈ 1e-4 at most
+    assert got == pytest.approx(want, abs=2e-4)
+
+
+@pytest.mark.slow
+def test_dynamic_solution_converges_in_the_semifreezable_regime(key):
+    # g = 2.25, k = 1.0, p = 2.5 (between the lines 0.76 and 1.26). With D(τ) by quadrature the map is
+    # deterministic given the draw and converges to round-off (before, the damped map with sampled B paths did
+    # not converge in 300 steps). Measured with these settings for four draws: ρ(0) = 0.53, 0.57, 0.66, 0.78,
+    # D(∞)/D(0) = 0.60 … 0.97 (the draw-to-draw scatter is the open problem of issue #7), all converged.
+    net = ns.Network(N=1, g=2.25, k=1.0)
+    C = dmft.solve_dmft(net, _lines_dmft(), key=key, throw=False)
+    m = dmft.TwoReplica(n=2048, n_samples=128, rtol=1e-8, n_replicates=2)
+    a = dmft.solve_two_replica(net, C, key=key, method=m, max_steps=600, throw=False)
+    assert a.converged
+    assert np.all(np.asarray(a.rho0_rep) > 0.3)  # nontrivial in every draw
+    assert float(a.D_inf) < float(a.D0)  # D decays: B stays chaotic, with memory
 
 
 def test_onset_eigenvalue_at_k0_is_g_phiprime_squared(scs, key):
@@ -232,8 +278,6 @@ def test_quick_boundaries_bracket_fig7a_points(key):
 def test_C_between_dmft_nodes_is_their_linear_interpolation(key):
     # the boundary search solves the DMFT only at nodes k_j = 0.2 j and interpolates C(τ) linearly in k; the
     # oracle is the DMFT solved at the midpoint (same key: common random numbers)
-    from dmft._freezable_lines import _lines_dmft
-
     sols = {
         k: dmft.solve_dmft(ns.Network(N=1, g=2.25, k=k), _lines_dmft(), key=key, throw=False)
         for k in (1.0, 1.1, 1.2)

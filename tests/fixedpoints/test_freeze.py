@@ -121,10 +121,9 @@ def test_theory_Q0_matches_simulation_at_a_freezable_point(key):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue #7 open: at 128 A paths the dynamic two-replica solution scatters from draw to draw "
-    "more than the simulation does (this key: replicate ρ(0) = 0.59, 0.00, 0.79, 0.05, one not converged "
-    "after 600 steps, residual 0.02; simulation N = 500: 0.71 ± 0.25 over 8 networks); needs variance "
-    "reduction or more paths",
+    reason="issue #7 open: the dynamic two-replica solution (D by quadrature, Anderson mixing) converges but "
+    "depends on the draw: this key's replicates ρ(0) = 0.63, 0.002, 0.78, 0.02 (two near the unstable "
+    "Q ≡ 0); simulation N = 500: 0.71 ± 0.25 (sd) over 8 networks",
 )
 def test_theory_matches_simulation_at_a_semifreezable_point(key):
     # g = 2.25, p = 2.5, k = 1.0: between the theory lines k_semi ≈ 0.77 and k_free ≈ 1.36 (model.md §8.5).
@@ -150,7 +149,8 @@ def test_theory_matches_simulation_at_a_semifreezable_point(key):
         f" D0 {float(dyn.D0):.3f} res {float(dyn.residual):.1e}; sim rho0 {np.round(np.asarray(sim.rho0), 2)}"
         f" D0 {np.round(np.asarray(sim.D0), 2)} phases {np.asarray(sim.phase)}"
     )
-    # the worst replicate's last step changed Q, D by < 1e-3 C(0): far below the replicate scatter (0.15)
+    # every draw must find the nontrivial (semifreezable) solution, converged
+    assert np.all(np.asarray(dyn.rho0_rep) > 0.3)
     assert float(dyn.residual) < 1e-3
     # memory is kept (√N|ρ(0)| > c_memory) in most networks
     assert sim.fractions["nonfreezable"] <= 0.25
