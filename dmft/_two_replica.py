@@ -83,8 +83,8 @@ class TwoReplica:
             ``fold_in(key, r)``); each is solved to its own frozen-noise fixed point and the results are
             averaged. Their spread is the honest Monte Carlo error: in the semifreezable regime the
             self-consistency amplifies the sampling noise along a soft direction, so one replicate's per-path
-            error understates it (measured at g = 2.25, k = 1.0, p = 2.5, 128 paths: ρ(0) = 0.46, 0.69, 0.77
-            for three keys, per-path error ≈ 0.02).
+            error understates it (measured at g = 2.25, k = 1.0, p = 2.5, 128 paths: ρ(0) = 0.53, 0.57, 0.66,
+            0.78, 0.83 for five keys, per-path error ≈ 0.02; 512 paths: 0.590, 0.591, 0.326).
     """
 
     dt: float = 0.1
