@@ -62,54 +62,50 @@ class TwoReplica:
         dt: time step of A's single site, of Q(t) and of D(τ).
         n: periodic window in steps (a power of 2 is fastest); the period n·dt must exceed 2·15p (the
             truncated static input reaches 15p into A's past) and several correlation times.
-        n_samples: A paths M. n_shifts: halting times per A path (time-shift trick).
-        n_shifts_D: the halting times per A path whose static inputs b enter D(τ) of the dynamic solution
-            (every (n_shifts/n_shifts_D)-th; the quadrature over K costs ∝ M·n_shifts_D).
+        n_samples: A paths M. n_shifts: halting times per A path (time-shift trick). The self-consistency
+            amplifies the sampling noise (its map is only weakly contracting, multipliers ≈ 0.9 at g = 2.25,
+            k = 1.0), so M must be large: measured ρ(0) of the dynamic solution at g = 2.25, k = 1.0, p = 2.5
+            for independent draws: M = 128: 0.53, 0.57, 0.66, 0.78, 0.83 (a draw can even lose the
+            dynamic solution for the fixed-point one); M = 2048: 0.615, 0.589, 0.641, 0.571; M = 8192: 0.632.
+            The cost per step is ∝ M (0.23 s at M = 2048 on 2 CPU cores).
         dz: step of the trapezoid quadrature over z ∈ [−8, 8] (exponentially accurate for tanh; 0.1 is ample
             for √v ≤ 3, see tests).
         reg: Tikhonov regularisation of C⁻¹, relative to the largest circulant eigenvalue of C.
-        alpha: damping of the iteration. depth: Anderson depth of the dynamic solution (0: plain damped
-            iteration, which the fixed-point solution always uses). The static part of D is a near-marginal
-            direction of the dynamic map (multiplier g²⟨φ′⟩² ≈ 0.94 at g = 2.25, Q = 0), where damped
-            iteration crawls; Anderson mixing converges in ~100–200 steps (measured at g = 2.25, k = 1.0).
-            Anderson mixing is a quasi-Newton method: it also converges to solutions that are unstable under
-            plain iteration, so the start matters. From the default start Q = D = C (B at the halt state), 13
-            of 14 draws tried at g = 2.25, k = 0.9–1.2 (128 or 512 paths) converged to a nontrivial solution;
-            one at k = 0.9 crept towards Q ≡ 0 without converging. From Q = 0.3·Q* with 64 paths it found the
-            unstable Q ≡ 0 (measured).
+        alpha: damping of the iteration. depth: Anderson depth (0: plain damped iteration). The static part
+            of D is a near-marginal direction of the dynamic map (multiplier g²⟨φ′⟩² ≈ 0.94 at g = 2.25,
+            Q = 0), where damped iteration crawls; Anderson mixing converges in ~100–200 steps (measured at
+            g = 2.25, k = 1.0; the fixed-point solution in ~95 steps where damped iteration took ~450, to the
+            same solution). Anderson mixing is a quasi-Newton method: it also converges to solutions that are
+            unstable under plain iteration, so the start matters; the default start is Q = D = C (B at the
+            halt state). From Q = 0.3·Q* with 64 paths it found the unstable Q ≡ 0 (measured).
         rtol: converged when sup|ΔQ| + sup|ΔD| < rtol·C(0) (deterministic map).
         q_tol: a solution is nontrivial when Q(0) > q_tol·C(0).
         n_replicates: independent draws of all samples (replicate 0 uses the given key, replicate r ≥ 1
             ``fold_in(key, r)``); each is solved to its own frozen-noise fixed point and the results are
-            averaged. Their spread is the honest Monte Carlo error: in the semifreezable regime the
-            self-consistency amplifies the sampling noise along a soft direction, so one replicate's per-path
-            error understates it (measured at g = 2.25, k = 1.0, p = 2.5, 128 paths: ρ(0) = 0.53, 0.57, 0.66,
-            0.78, 0.83 for five keys, per-path error ≈ 0.02; 512 paths: 0.590, 0.591, 0.326).
+            averaged. Their spread is the honest Monte Carlo error; one replicate's per-path error
+            understates it (it ignores the amplification through the self-consistency).
     """
 
     dt: float = 0.1
     n: int = 2048
-    n_samples: int = 128
+    n_samples: int = 2048
     n_shifts: int = 64
-    n_shifts_D: int = 16
     dz: float = 0.1
     reg: float = 1e-3
     alpha: float = 0.5
     depth: int = 5
     rtol: float = 1e-8
     q_tol: float = 0.02
-    n_replicates: int = 1
+    n_replicates: int = 2
 
     def __post_init__(self):
         check_positive("dt", self.dt, "time step")
         check_int("n", self.n, "window steps", minimum=16)
         check_int("n_samples", self.n_samples, "A paths", minimum=2)
         check_int("n_shifts", self.n_shifts, "halting times per A path", minimum=1)
-        check_int("n_shifts_D", self.n_shifts_D, "halting times per A path used for D", minimum=1)
-        if self.n_shifts > self.n or self.n_shifts % self.n_shifts_D:
+        if self.n_shifts > self.n:
             raise ValueError(
-                f"need n_shifts <= n and n_shifts_D dividing n_shifts, got n_shifts_D={self.n_shifts_D}, "
-                f"n_shifts={self.n_shifts}, n={self.n}"
+                f"n_shifts (halting times per A path) must be <= n={self.n}, got {self.n_shifts}"
             )
         check_positive("dz", self.dz, "quadrature step")
         check_nonnegative("reg", self.reg, "regularisation of C^-1")
@@ -240,14 +236,15 @@ def _interp_uniform(table, x, u0, du):
     return table[j] * (1.0 - a) + table[j + 1] * a
 
 
-def _gaussian_D(b, K, z, wz, phi, n_K=129, n_u=2001):
+def _gaussian_D(b, K, z, wz, phi, n_K=129, n_u=2001, n_b=1025):
     """D(τ) = E_b ⟨φ(b + y(s)) φ(b + y(s+τ))⟩ for a stationary Gaussian y with covariance K(τ), v = K(0).
 
     Writing y(s) = √|K| z₀ + √(v−|K|) z₁, y(s+τ) = sgn(K)√|K| z₀ + √(v−|K|) z₂ (z's independent standard
-    normal) gives D = E_b ∫Dz₀ Φ(b + √|K| z₀) Φ(b + sgn(K)√|K| z₀), with the smoothed
-    Φ(u) = ∫Dz φ(u + √(v−|K|) z): a smooth function of K alone, evaluated on ``n_K`` nodes in [min K, v]
-    (Φ tabulated on ``n_u`` points, with every other quadrature node of z, and interpolated linearly) and
-    interpolated to every lag.
+    normal) gives D = E_b F(b, K), F = ∫Dz₀ Φ(b + √|K| z₀) Φ(b + sgn(K)√|K| z₀), with the smoothed
+    Φ(u) = ∫Dz φ(u + √(v−|K|) z). F is smooth in b and K: it is evaluated on ``n_K`` nodes in [min K, v] times
+    ``n_b`` nodes spanning the b's (Φ tabulated on ``n_u`` points, with every other quadrature node of z, and
+    interpolated linearly); E_b is the linear-interpolation deposit of the b's on the b nodes (so the cost
+    does not grow with the number of b's), and D is interpolated in K to every lag.
     """
     v = K[0]
     z2, w2 = z[::2], wz[::2] / jnp.sum(wz[::2])
@@ -258,12 +255,20 @@ def _gaussian_D(b, K, z, wz, phi, n_K=129, n_u=2001):
     width = jnp.sqrt(jnp.maximum(v - jnp.abs(K_nodes), 0.0))
     Phi = phi(u[None, :, None] + width[:, None, None] * z2[None, None, :]) @ w2  # [n_K, n_u]
     s, sgn = jnp.sqrt(jnp.abs(K_nodes)), jnp.sign(K_nodes)
+    # deposit of the b's on a uniform grid: E_b f(b) = Σ_j weight_j f(b_j) + O(h² f″) for any smooth f
+    lo, hi = jnp.min(b), jnp.max(b)
+    h = jnp.maximum(hi - lo, 1e-12) / (n_b - 1)
+    f = jnp.clip((b - lo) / h, 0.0, n_b - 1.0)
+    j = jnp.clip(jnp.floor(f).astype(jnp.int32), 0, n_b - 2)
+    a = f - j
+    weight = (jnp.zeros(n_b).at[j].add(1.0 - a).at[j + 1].add(a)) / b.size
+    b_nodes = lo + h * jnp.arange(n_b)
 
     def at_node(table, s, sgn):
         x = s * z[None, :]
-        f1 = _interp_uniform(table, b[:, None] + x, -U, du)
-        f2 = _interp_uniform(table, b[:, None] + sgn * x, -U, du)
-        return jnp.mean((f1 * f2) @ wz)
+        f1 = _interp_uniform(table, b_nodes[:, None] + x, -U, du)
+        f2 = _interp_uniform(table, b_nodes[:, None] + sgn * x, -U, du)
+        return weight @ ((f1 * f2) @ wz)
 
     return jnp.interp(K, K_nodes, jax.vmap(at_node)(Phi, s, sgn))
 
@@ -301,7 +306,7 @@ def _map(Q, D, smp, g, method, fixed_point, phi):
     if fixed_point:
         D_new = jnp.full_like(D, jnp.mean((ph**2) @ smp.wz))
     else:
-        D_new = _gaussian_D(b[:, :: n_s // method.n_shifts_D].ravel(), K, smp.z, smp.wz, phi)
+        D_new = _gaussian_D(b.ravel(), K, smp.z, smp.wz, phi)
     r = g * jnp.sqrt(jnp.mean((phi.prime(xb) ** 2) @ smp.wz))
     return Q_new, D_new, dict(delta=delta, r=r, q0_err=jnp.std(corr[:, 0]) / jnp.sqrt(M))
 
@@ -314,10 +319,10 @@ def _finite(x):
 
 
 def _iterate(Q, D, smp, g, C0, method, fixed_point, phi, max_steps):
-    """Anderson mixing (depth ``method.depth``; 0 for the fixed-point solution) of the frozen-noise map until
+    """Anderson mixing (depth ``method.depth``) of the frozen-noise map until
     sup|ΔQ| + sup|ΔD| ≤ rtol·C(0). Returns Q, D, residual, iterations, residual history and the map's
     diagnostics at the returned (Q, D)."""
-    solver = AndersonMixing(depth=0 if fixed_point else method.depth, alpha=method.alpha)
+    solver = AndersonMixing(depth=method.depth, alpha=method.alpha)
     nQ = Q.shape[0]
     x = np.concatenate([np.asarray(Q), np.asarray(D)])
     hist, history = [], np.full(max_steps, np.nan)

@@ -12,7 +12,7 @@ import neurosyn as ns
 from dmft._freezable_lines import _lines_dmft
 
 # small but valid settings: window 102.4 ≥ 30p for p = 2.5
-SMALL = dmft.TwoReplica(n=1024, n_samples=32, n_shifts=16, n_shifts_D=16, alpha=1.0, rtol=1e-7)
+SMALL = dmft.TwoReplica(n=1024, n_samples=32, n_shifts=16, alpha=1.0, rtol=1e-7)
 
 
 def _gauss(f):
@@ -173,6 +173,36 @@ def test_gaussian_D_matches_2d_quadrature(K):
     want = np.mean([pair(bi) for bi in b])
     # linear interpolation of the Φ table (du ≈ 0.03) and of the K nodes: O(du²) ≈ 1e-4 at most
     assert got == pytest.approx(want, abs=2e-4)
+
+
+@pytest.mark.parametrize("K", [0.9, -0.3])
+def test_gaussian_D_over_many_static_inputs(K):
+    # 4000 b's at the quantiles of N(m, s²) (the deposit on the b nodes is exercised): E_b ⟨…⟩ is then the
+    # expectation over the bivariate normal with mean m, variances v + s², covariance K + s²; oracle dblquad
+    import jax.numpy as jnp
+    import scipy.stats
+
+    from dmft._two_replica import _gaussian_D
+
+    m, s, v = 0.4, 0.8, 1.2
+    b = m + s * scipy.stats.norm.ppf((np.arange(4000) + 0.5) / 4000)
+    z = np.arange(-8.0, 8.05, 0.1)
+    wz = np.exp(-0.5 * z**2)
+    wz /= wz.sum()
+    got = float(
+        _gaussian_D(jnp.asarray(b), jnp.asarray([v, K, -0.5]), jnp.asarray(z), jnp.asarray(wz), ns.tanh)[1]
+    )
+    V, Cv = v + s * s, K + s * s
+    c = math.sqrt(V * V - Cv * Cv)
+    f = lambda w, u: (  # noqa: E731
+        math.tanh(m + math.sqrt(V) * u)
+        * math.tanh(m + (Cv * u + c * w) / math.sqrt(V))
+        * math.exp(-0.5 * (u * u + w * w))
+        / (2 * math.pi)
+    )
+    want = scipy.integrate.dblquad(f, -9, 9, -9, 9, epsabs=1e-10, epsrel=1e-10)[0]
+    # Φ-table and K-node interpolation (≈1e-4) and the quantile rule for E_b (≈1e-4 at 4000 points)
+    assert got == pytest.approx(want, abs=3e-4)
 
 
 @pytest.mark.slow
