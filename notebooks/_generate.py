@@ -831,13 +831,13 @@ if QUICK:
     g_q, k_q = 2.0, (1.25, 2.5)  # Fig. 7c
     g_scan, k_scan = (2.0,), (0.5, 1.25, 2.5)  # Fig. 7d, e
     n_networks, n_samples, n_replicates, t_prep, t_after = 3, 128, 2, 150.0, 120.0
-    two = dict(n=1024, n_samples=64, n_shifts=32)  # fewer A paths: Q(0) loses its sign
+    two = dict(n=1024, n_samples=256, n_shifts=32, n_replicates=1)  # ρ(0) sd ≈ 0.15 per draw at 128 paths
 else:  # paper: N ~ 2000; g = 2, 3, 4 over k in [0, 3]
     N, T = 2000, 500.0
     g_q, k_q = 2.0, (1.25, 1.5, 2.0, 2.5)
     g_scan, k_scan = (2.0, 3.0, 4.0), tuple(0.25 * i for i in range(1, 13))
     n_networks, n_samples, n_replicates, t_prep, t_after = 16, 1024, 4, 300.0, 200.0
-    two = dict(n=2048, n_samples=128, n_shifts=64)""",
+    two = dict(n=2048)  # defaults: 2048 A paths × 2 draws (ρ(0) sd 0.03 per draw, g = 2.25, k = 1)""",
     ),
     ("code", SETUP),
     ("md", "## (a) Halt / perturb / clamp / release, and (b) the shuffle-J test"),

@@ -209,14 +209,14 @@ def test_gaussian_D_over_many_static_inputs(K):
 def test_dynamic_solution_converges_in_the_semifreezable_regime(key):
     # g = 2.25, k = 1.0, p = 2.5 (between the lines 0.76 and 1.26). With D(τ) by quadrature the map is
     # deterministic given the draw and converges to round-off (before, the damped map with sampled B paths did
-    # not converge in 300 steps). Measured with these settings for four draws: ρ(0) = 0.53, 0.57, 0.66, 0.78,
-    # D(∞)/D(0) = 0.60 … 0.97 (the draw-to-draw scatter is the open problem of issue #7), all converged.
+    # not converge in 300 steps). Measured with the default 2048 A paths for four draws: ρ(0) = 0.615, 0.589,
+    # 0.641, 0.571, D(∞)/D(0) = 0.63 … 0.73, all converged in 112–135 steps.
     net = ns.Network(N=1, g=2.25, k=1.0)
     C = dmft.solve_dmft(net, _lines_dmft(), key=key, throw=False)
-    m = dmft.TwoReplica(n=2048, n_samples=128, rtol=1e-8, n_replicates=2)
+    m = dmft.TwoReplica(rtol=1e-8)
     a = dmft.solve_two_replica(net, C, key=key, method=m, max_steps=600, throw=False)
     assert a.converged
-    assert np.all(np.asarray(a.rho0_rep) > 0.3)  # nontrivial in every draw
+    assert np.all(np.asarray(a.rho0_rep) > 0.45)  # nontrivial in every draw
     assert float(a.D_inf) < float(a.D0)  # D decays: B stays chaotic, with memory
 
 
