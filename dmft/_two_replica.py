@@ -236,7 +236,7 @@ def _interp_uniform(table, x, u0, du):
     return table[j] * (1.0 - a) + table[j + 1] * a
 
 
-def _gaussian_D(b, K, z, wz, phi, n_K=129, n_u=2001, n_b=1025):
+def _gaussian_D(b, K, z, wz, phi, n_K=129, n_u=1001, n_b=257):
     """D(τ) = E_b ⟨φ(b + y(s)) φ(b + y(s+τ))⟩ for a stationary Gaussian y with covariance K(τ), v = K(0).
 
     Writing y(s) = √|K| z₀ + √(v−|K|) z₁, y(s+τ) = sgn(K)√|K| z₀ + √(v−|K|) z₂ (z's independent standard

@@ -832,11 +832,13 @@ if QUICK:
     g_scan, k_scan = (2.0,), (0.5, 1.25, 2.5)  # Fig. 7d, e
     n_networks, n_samples, n_replicates, t_prep, t_after = 3, 128, 2, 150.0, 120.0
     two = dict(n=1024, n_samples=256, n_shifts=32, n_replicates=1)  # ρ(0) sd ≈ 0.15 per draw at 128 paths
+    max_steps = 150  # two-replica iterations; unconverged points are masked
 else:  # paper: N ~ 2000; g = 2, 3, 4 over k in [0, 3]
     N, T = 2000, 500.0
     g_q, k_q = 2.0, (1.25, 1.5, 2.0, 2.5)
     g_scan, k_scan = (2.0, 3.0, 4.0), tuple(0.25 * i for i in range(1, 13))
     n_networks, n_samples, n_replicates, t_prep, t_after = 16, 1024, 4, 300.0, 200.0
+    max_steps = 600
     two = dict(n=2048)  # defaults: 2048 A paths × 2 draws (ρ(0) sd 0.03 per draw, g = 2.25, k = 1)""",
     ),
     ("code", SETUP),
@@ -879,7 +881,7 @@ for i, k in enumerate(sorted(set(k_q) | set(k_scan))):  # ascending k: each DMFT
         sol = prev[gi] = dmft.solve_dmft(net, method, key=jr.fold_in(key, 100 + i), throw=False)
         print(f"g={gi}, k={k}: stationary DMFT {sol.status}, C(0) = {float(sol.C0):.3f}")
         solved[gi, k] = dmft.solve_two_replica(net, sol, key=jr.fold_in(key, 200 + i), method=two_method,
-                                               throw=False)
+                                               max_steps=max_steps, throw=False)
         tests[gi, k] = fixedpoints.freeze_test(net, key=jr.fold_in(key, 300 + i), n_networks=n_networks,
                                                t_prep=t_prep, t_after=t_after)
 fig, ax = plt.subplots(figsize=(6, 3.5))
