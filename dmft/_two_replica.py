@@ -67,7 +67,7 @@ class TwoReplica:
             k = 1.0), so M must be large: measured ρ(0) of the dynamic solution at g = 2.25, k = 1.0, p = 2.5
             for independent draws: M = 128: 0.53, 0.57, 0.66, 0.78, 0.83 (a draw can even lose the
             dynamic solution for the fixed-point one); M = 2048: 0.615, 0.589, 0.641, 0.571; M = 8192: 0.632.
-            The cost per step is ∝ M (0.23 s at M = 2048 on 2 CPU cores).
+            The cost per step is ∝ M (0.25–0.3 s at M = 2048 on 2 CPU cores, benchmarks/bench_dmft.py).
         dz: step of the trapezoid quadrature over z ∈ [−8, 8] (exponentially accurate for tanh; 0.1 is ample
             for √v ≤ 3, see tests).
         reg: Tikhonov regularisation of C⁻¹, relative to the largest circulant eigenvalue of C.
