@@ -60,6 +60,7 @@ def two_replica():
     net = ns.Network(N=1, g=2.25, k=1.0, p=2.5)
     C = dmft.solve_dmft(net, _lines_dmft(), key=jr.key(0), throw=False)
     out = {}
+    per_it = lambda s: s.wall_s / max(int(s.n_iter), 1)  # noqa: E731
     for name, solution, depth in (
         ("fixed_point/anderson", "fixed_point", 5),
         ("fixed_point/damped", "fixed_point", 0),
@@ -73,11 +74,10 @@ def two_replica():
         out[name] = s
         print(
             f"two-replica {name:21s} iterations {int(s.n_iter):4d} wall {s.wall_s:6.1f}s "
-            f"({s.wall_s / max(int(s.n_iter), 1):.3f} s/it) rho0 {float(s.rho0):.4f} r {float(s.r):.4f} "
+            f"({per_it(s):.3f} s/it) rho0 {float(s.rho0):.4f} r {float(s.r):.4f} "
             f"converged={s.converged}"
         )
     fa, fd, dy = out["fixed_point/anderson"], out["fixed_point/damped"], out["dynamic/anderson"]
-    per_it = lambda s: s.wall_s / max(int(s.n_iter), 1)  # noqa: E731
     print(
         f"ratio damped/anderson (fixed point): iterations {int(fd.n_iter) / int(fa.n_iter):.2f}, wall "
         f"{fd.wall_s / fa.wall_s:.2f}, |Δρ(0)| {abs(float(fd.rho0) - float(fa.rho0)):.1e}; "
