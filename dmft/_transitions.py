@@ -3,6 +3,7 @@ the analytic solution near the continuous transition at g → 1⁺ (Eq. 13)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -73,8 +74,6 @@ def stern_C0(g: float, s: float, *, key, method: Stationary | None = None, init=
     kw = dict(memory=SelfCoupling(s))
     if init is not None:
         kw["init"] = init
-    import dataclasses
-
     method = dataclasses.replace(method, **kw)
     return solve_dmft(Network(N=1, g=g, k=0.0), method, key=key, throw=False, **kwargs)
 

@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
+import scipy.optimize
 from jaxtyping import Array, Float, Int
 
 from neurosyn import (
@@ -562,8 +563,6 @@ class _Reduced:
 def _top_lambda(red: _Reduced):
     """Top eigenvalue λ of L and its eigenvector Q (see `_Reduced`); λ = λ_c (constant Q) if no eigenvalue
     leaves the circulant's continuum, i.e. ν(λ_c⁺) ≤ 1."""
-    import scipy.optimize
-
     lo = red.lam_c * (1 + 1e-9) + 1e-12
     if not np.all(np.abs(red.chi_hat) <= np.abs(red.chi_hat[0]) * (1 + 1e-9)) or red.nu(lo) <= 1.0:
         return red.lam_c, np.ones(red.n)

@@ -20,6 +20,7 @@ Classification of one seed (thresholds documented in `freeze_test`):
 from __future__ import annotations
 
 import math
+import time
 
 import equinox as eqx
 import jax
@@ -160,8 +161,6 @@ def freeze_test(
     References:
         Clark & Abbott, PRX 14, 021001 (2024), Sec. VII, Eqs. 27–30, 35.
     """
-    import time
-
     n = _check_common(net, dt, record_dt, t_prep, n_networks)
     for name, v, what in (
         ("t_window", t_window, "half-width of the Q(t) window"),

@@ -7,6 +7,7 @@ import time
 
 import equinox as eqx
 import jax.numpy as jnp
+import jax.random as jr
 import numpy as np
 from jaxtyping import Array, Bool, Float
 
@@ -81,8 +82,6 @@ def settle(
     n_networks = ns.check_int("n_networks", n_networks, "number of runs")
     ns.check_positive("T", T, "run length")
     ns.check_positive("tol_xdot", tol_xdot, "settling threshold on ‖ẋ‖/√N")
-    import jax.random as jr
-
     key_J, key_run = jr.split(key)
     g = float(net.g)
     if J is None:
