@@ -74,7 +74,8 @@ class Stationary:
         init_C0, init_tau: the exponential guess (large C(0) with a long correlation time finds the
             plasticity-induced branch at g < 1).
         collapse_tol: C(0) below this means the iteration collapsed to the trivial solution.
-        n_x_samples: single-site x values kept from the converged solution.
+        n_x_samples: single-site x values kept from the converged solution (n_x_samples/n_replicates per
+            replicate; at k = 0, where one replicate is exact, all of them from it).
         block: history-convolution block (speed only).
     """
 
@@ -500,7 +501,7 @@ def solve_dmft(
     C = np.interp(lags, lags0, Cinit, right=0.0)
     Cx = C.copy()  # C_pre,φ for rule kernels that track it (initial guess: C)
     M, nb, R = method.n_samples, method.n_batches, method.n_replicates
-    n_keep = max(1, method.n_x_samples // R)
+    n_keep = max(1, method.n_x_samples // R)  # per replicate; all n_x_samples if k = 0 leaves one replicate
 
     history = np.full(R * max_steps, np.nan)
     reps: list[_Replicate] = []
@@ -519,7 +520,7 @@ def solve_dmft(
         hist: list = []
         done = False
         for _ in range(max_steps):
-            stride = max(1, math.ceil(M * n[0] / n_keep))
+            stride = max(1, M * n[0] // method.n_x_samples)  # at least n_x_samples values (if M·n allows)
             # lag arrays are padded to the n//2 + 1 lags of the period, so that growing τ_max within the same
             # period does not recompile
             n_full = n[0] // 2 + 1
@@ -573,7 +574,11 @@ def solve_dmft(
                 hist = []
                 continue
             if res <= solver.tol * noise or res <= solver.rtol:
-                reps.append(_Replicate(F, Fx, float(x2b.mean()), float(out["mb"].mean()), out["xs"][:n_keep]))
+                reps.append(
+                    _Replicate(
+                        F, Fx, float(x2b.mean()), float(out["mb"].mean()), out["xs"][: method.n_x_samples]
+                    )
+                )
                 done = True
                 break
             C_next = _anderson_step(C, r, hist, solver)
@@ -608,7 +613,7 @@ def solve_dmft(
         elif len(reps) > 1:
             C_err = Cs.std(axis=0, ddof=1) / math.sqrt(len(reps))
             var_x_err = float(x2.std(ddof=1) / math.sqrt(len(reps)))
-        xs = np.concatenate([s.xs for s in reps])
+        xs = reps[0].xs if deterministic else np.concatenate([s.xs[:n_keep] for s in reps])
         phi_mean = float(np.mean([s.phi_mean for s in reps]))
         if memory.cross:
             C_pre = np.stack([_extend(s.Cx, n_lag, symmetric) for s in reps]).mean(axis=0)

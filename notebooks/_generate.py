@@ -449,13 +449,15 @@ support from the DMFT distribution of x (`dmft.solve_dmft`; exact SCS at k = 0).
         "code",
         """\
 key = jr.key(seed)
-panels, support, asymptotic = {}, {}, {}
+panels, support, asymptotic, x_k0 = {}, {}, {}, {}
 for i, g in enumerate(g_values):
     prev = "auto"
     for j, k in enumerate(sorted(k_values, key=abs)):  # DMFT warm starts outward from k = 0
         net = ns.Network(N=N, g=g, k=k, p=p)
         sol = dmft.solve_dmft(net, dmft.Stationary(init=prev, **dmft_kw), key=jr.fold_in(key, 10 * i + j))
         prev = sol if k == 0 else prev
+        if k == 0:
+            x_k0[g] = np.asarray(sol.x_samples)  # for the Monte Carlo error of its radius
         asymptotic[g, k] = spectra.spectral_support(g, k, p, float(sol.C0), sol.x_samples, n_grid=n_grid)
         sim = ns.simulate(net, T, key=jr.fold_in(key, 100 + 10 * i + j),
                           record=ns.Record(dt=0.5, units=(0,), tau_max=0.0))
@@ -480,7 +482,9 @@ fig""",
         """\
 ## Check against theory
 At k = 0 the support is the SCS disk $|1+\\lambda| \\le g\\sqrt{\\langle\\phi'^2\\rangle}$. Its radius from the
-DMFT samples must equal the exact SCS radius within 0.02 (Monte Carlo error of ⟨φ′²⟩); the radius from the
+DMFT samples must equal the exact SCS radius within 4 standard errors of the sample mean of φ′² (0.007 at
+g = 3 with the 20 000 samples kept; before they were all kept at k = 0, the paper-size run missed 0.02 at g = 3
+with 5000); the radius from the
 simulated state within 3/√N of it (a time snapshot of N units); and the simulated neuronal eigenvalues (all
 but the N synaptic ones at −1/p) must fill the state's disk: their largest |1 + λ| equals its radius within
 3/√N (a finite random matrix overshoots its limiting radius R by about R·√(ln N / 4N) ≈ 0.1 here, plus edge
@@ -502,7 +506,9 @@ for g in g_values:
     radius_sim = float(np.max(np.abs(1 + neuronal)))
     print(f"g={g}: radius SCS {scs.radius:.3f}, DMFT {float(asymptotic[g, 0.0].radius_k0):.3f}, "
           f"state {float(theory.radius_k0):.3f}, eigenvalues {radius_sim:.3f} ({neuronal.size} neuronal)")
-    assert abs(float(asymptotic[g, 0.0].radius_k0) - scs.radius) < 0.02
+    d2 = (1 - np.tanh(x_k0[g]) ** 2) ** 2  # φ′² for φ = tanh
+    se = g * d2.std() / np.sqrt(d2.size) / (2 * np.sqrt(d2.mean()))  # standard error of g √⟨φ′²⟩
+    assert abs(float(asymptotic[g, 0.0].radius_k0) - scs.radius) < 4 * se, (g, se)
     assert abs(float(theory.radius_k0) - scs.radius) < tol
     assert neuronal.size == N
     assert abs(radius_sim - float(theory.radius_k0)) < tol
