@@ -55,7 +55,7 @@ C(0) = 0.513 and τ* = 3.72 at g = 2.""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t02} kernel CPU time (measured); False: paper-scale settings (~30 min, estimated)
+QUICK = True  # QUICK: ~{t02} kernel CPU (measured); False: paper scale, not run (~7 CPU-hours, extrapolated)
 seed = 0
 g = 2.0  # panels (a) and (c)
 p = 2.5
@@ -242,7 +242,7 @@ grows exponentially with N (linear in log).""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t03} kernel CPU time (measured); False: paper-scale settings (hours, estimated)
+QUICK = True  # QUICK: ~{t03} kernel CPU (measured); False: paper scale, not run (CPU-years: see README)
 seed = 0
 g, p = 0.9, 2.5
 k_values = (1.55, 1.60, 1.65)
@@ -303,7 +303,11 @@ Networks are prepared by deformation and run until ‖x‖/√N < 10⁻³ (colla
 `T_cap`; capped runs are counted at `T_cap` (the median is unaffected while fewer than half are capped).
 Networks that already collapsed during the deformation never reached the target state and are left out
 (their number is printed). At QUICK sizes (N ≤ 40) many runs are capped or stop at nonzero fixed points
-(stable fixed points exist near k_onset(0.9)), so the exponential growth with N needs the paper's sizes.""",
+(stable fixed points exist near k_onset(0.9)), so the exponential growth with N needs the paper's sizes.
+
+This panel has not been run at the paper's sizes. Every run goes on to `T_cap` (a batch does not stop when
+all of its networks have collapsed), so 100 networks × 10⁸ RK4 steps at each N = 200 … 1000 costs about 8
+CPU-years per k, extrapolated from 3.7 ms per step at N = 1000 on one core (measured).""",
     ),
     (
         "code",
@@ -704,7 +708,7 @@ exponent −1/p with multiplicity ≈ N² (a spike at −0.4 for p = 2.5).""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t05} kernel CPU time (measured); False: paper-scale settings (days, estimated)
+QUICK = True  # QUICK: ~{t05} kernel CPU (measured); False: paper scale, not run (CPU-years: see README)
 seed = 0
 p = 2.5
 if QUICK:
@@ -720,7 +724,14 @@ else:  # paper: grid ~0.1 over g in [0, 3.3], k in [-1, 3]; N = 4000, 200 networ
     N_k, m_k, T_k, g_k, k_k = 900, 200, 800.0, (1.5, 2.0, 2.5, 3.0), (-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5)""",
     ),
     ("code", SETUP),
-    ("md", "## (a) and Fig. 9: λ_max heat maps for several N"),
+    (
+        "md",
+        """\
+## (a) and Fig. 9: λ_max heat maps for several N
+Not run at the paper's settings: 1394 grid points × 200 networks × two trajectories of 8500 RK4 steps at
+each of N = 500 … 4000 is about 10 CPU-years, extrapolated from the measured 3.7e-9·N² s per step on one core.
+`phases.sweep` distributes the grid over a Dask cluster (`scheduler="tcp://host:8786"`).""",
+    ),
     (
         "code",
         """\
@@ -829,7 +840,7 @@ Clamp, Release, ShuffleJ).""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t07} kernel CPU time (measured); False: paper-scale settings (hours, estimated)
+QUICK = True  # QUICK: ~{t07} kernel CPU (measured); False: paper scale, not run (~14 CPU-hours, extrapolated)
 seed = 0
 p = 2.5
 g_trace, k_trace = 2.25, (0.6, 1.2, 1.55)  # Fig. 7a, b
