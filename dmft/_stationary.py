@@ -613,7 +613,7 @@ def solve_dmft(
         elif len(reps) > 1:
             C_err = Cs.std(axis=0, ddof=1) / math.sqrt(len(reps))
             var_x_err = float(x2.std(ddof=1) / math.sqrt(len(reps)))
-        xs = reps[0].xs if deterministic else np.concatenate([s.xs[:n_keep] for s in reps])
+        xs = reps[0].xs if deterministic else np.concatenate([s.xs[::R][:n_keep] for s in reps])  # all paths
         phi_mean = float(np.mean([s.phi_mean for s in reps]))
         if memory.cross:
             C_pre = np.stack([_extend(s.Cx, n_lag, symmetric) for s in reps]).mean(axis=0)
