@@ -714,12 +714,14 @@ p = 2.5
 if QUICK:
     g_axis, k_axis = "0.8,1.6,2.4", "0,1,2"  # heat map (Fig. 5a), steps of 0.8 and 1
     N_map, networks, T_map, t_kick = (50, 100), 2, 200.0, 80.0  # Fig. 9: several N
+    batch = None  # networks per vmapped batch (None: all)
     N_spec, m_spec, T_spec, g_spec, k_spec = 12, 24, 60.0, 2.0, (0.0, 2.0)  # Fig. 5b
     N_k, m_k, T_k, g_k, k_k = 100, 8, 150.0, (2.0,), (-1.0, 0.0, 1.0, 2.0)  # Fig. 5c,d
 else:  # paper: grid ~0.1 over g in [0, 3.3], k in [-1, 3]; N = 4000, 200 networks, T = 850, kick at 250;
     # spectra N = 900, 1600 + 1600 exponents, T = 800; Fig. 9: N = 500, 1000, 2000, 4000
     g_axis, k_axis = "0:3.3:34", "-1:3:41"
     N_map, networks, T_map, t_kick = (500, 1000, 2000, 4000), 200, 850.0, 250.0
+    batch = 8  # 200 networks at once would need ~250 GB at N = 4000 (float64); 8 need ~10 GB
     N_spec, m_spec, T_spec, g_spec, k_spec = 900, 1600, 800.0, 2.0, (-2.0, -1.0, 0.0, 1.0, 2.0)
     N_k, m_k, T_k, g_k, k_k = 900, 200, 800.0, (1.5, 2.0, 2.5, 3.0), (-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5)""",
     ),
@@ -737,7 +739,7 @@ each of N = 500 … 4000 is about 10 CPU-years, extrapolated from the measured 3
         """\
 maps = {}
 for N in N_map:
-    point = phases.SimulationPoint(p=p, N=N, networks=networks, T=T_map, t_kick=t_kick)
+    point = phases.SimulationPoint(p=p, N=N, networks=networks, T=T_map, t_kick=t_kick, batch=batch)
     maps[N] = phases.sweep(point, phases.Grid(g=g_axis, k=k_axis), out=FIG / f"05_lambda_map_N{N}.nc",
                            seed=seed, progress=False)
 fig, axes = plt.subplots(1, len(N_map), figsize=(4.2 * len(N_map), 3.5), squeeze=False)

@@ -27,11 +27,12 @@ class Preset(enum.StrEnum):
 # few minutes on a laptop CPU, its freezable lines read from the shipped two-replica table at p = 2.5
 # (dmft/data). "paper" is the grid of Fig. 5a (hours to days with simulation: use --scheduler) and computes
 # the freezable lines afresh.
-_COLUMNS = ("g", "k", "N", "networks", "T", "dmft", "freeze_lines")
+# "batch" bounds the networks vmapped at once: 8 at N = 4000 in float64 is ~10 GB
+_COLUMNS = ("g", "k", "N", "networks", "batch", "T", "dmft", "freeze_lines")
 _TABLE = {
-    None: ("0:3.3:34", "-1:3:41", 200, 4, 850.0, False, "table"),
-    "quick": ("0:3:13", "-1:2.5:15", 100, 2, 400.0, False, "table"),
-    "paper": ("0:3.3:34", "-1:3:41", 4000, 200, 850.0, True, "compute"),
+    None: ("0:3.3:34", "-1:3:41", 200, 4, None, 850.0, False, "table"),
+    "quick": ("0:3:13", "-1:2.5:15", 100, 2, None, 400.0, False, "table"),
+    "paper": ("0:3.3:34", "-1:3:41", 4000, 200, 8, 850.0, True, "compute"),
 }
 PRESETS = {
     name: dict(zip(_COLUMNS, row, strict=True), out="phase_diagram.nc", plot="phase_diagram.png")
@@ -67,6 +68,10 @@ def phase_diagram_cmd(
     connect_timeout: Annotated[float, typer.Option(help="seconds to wait for the Dask scheduler")] = 10.0,
     N: Annotated[int | None, typer.Option("--N", help="simulation: neurons per network")] = None,
     networks: Annotated[int | None, typer.Option(help="simulation: networks per point (vmapped)")] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(help="simulation: networks per vmapped batch (~10·batch·N² numbers in memory)"),
+    ] = None,
     T: Annotated[float | None, typer.Option("--T", help="simulation: run length (kick at 250)")] = None,
     dmft: Annotated[
         bool | None,
@@ -106,6 +111,7 @@ def phase_diagram_cmd(
     pick = lambda v, name: d[name] if v is None else v
     g_spec, k_spec = pick(g, "g"), pick(k, "k")
     N_, networks_, T_, dmft_ = pick(N, "N"), pick(networks, "networks"), pick(T, "T"), pick(dmft, "dmft")
+    batch_ = pick(batch, "batch")
     freeze_lines_ = pick(freeze_lines, "freeze_lines")
     out_ = pick(out, "out")
     plot_ = None if no_plot else pick(plot, "plot")
@@ -134,7 +140,7 @@ def phase_diagram_cmd(
                     f"T (run length) must be > {t_min:g} (kick at {SimulationPoint.t_kick:g}, then "
                     f"{SimulationPoint.t_align:g} of alignment), valid range ({t_min:g}, inf); got T={T_}"
                 )
-            simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_, rule=rule_text)
+            simulation = SimulationPoint(p=p, N=N_, networks=networks_, T=T_, rule=rule_text, batch=batch_)
         fn = {
             Method.theory: lambda: theory,
             Method.simulation: lambda: simulation,
@@ -174,7 +180,11 @@ def phase_diagram_cmd(
             preset=preset.value if preset else None,
             seed=seed,
             rule=repr(rule),
-            **({"N": N_, "networks": networks_, "T": T_} if method is not Method.theory else {"dmft": dmft_}),
+            **(
+                {"N": N_, "networks": networks_, "T": T_, "batch": batch_}
+                if method is not Method.theory
+                else {"dmft": dmft_}
+            ),
         ),
         n_points=int(grid.size),
         status=counts,

@@ -229,6 +229,10 @@ class SimulationPoint:
     settling criteria are read from a reference run with the same key and initial state. λ_max is the mean
     over all finite networks (those that settled or went quiescent included); its error is the standard error
     across networks.
+    ``batch``: networks per vmapped batch of the reference run and the deformation (None: all at once). A
+    batch holds about 10·batch·N² numbers (N = 4000 in float64: ~1.3 GB per network). Batches after the first
+    draw their networks from keys folded with the batch index, so a result depends on ``batch`` through which
+    random networks were drawn, as it does on the seed.
     """
 
     p: float = 2.5
@@ -242,6 +246,11 @@ class SimulationPoint:
     dtype: str = "float64"
     deform: bool = True
     rule: str = "hebbian"  # a `neurosyn.parse_rule` spec; heterogeneous p_ij are drawn once per point
+    batch: int | None = None
+
+    def __post_init__(self):
+        if self.batch is not None and (not isinstance(self.batch, int) or self.batch < 1):
+            raise ValueError(f"batch={self.batch!r}: networks per vmapped batch, an integer >= 1 or None")
 
     def __call__(self, point, *, seed):
         return _simulate_point(
@@ -250,21 +259,55 @@ class SimulationPoint:
 
 
 def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: int) -> dict:
-    import jax.numpy as jnp
     import jax.random as jr
     import numpy as np
 
     import neurosyn as ns
 
-    lambda_max_perturbation = _api("lyapunov", "lambda_max_perturbation")
     n = cfg.networks
     rule = ns.parse_rule(cfg.rule)
     key_def, key_run = jr.split(jr.key(seed))
     if isinstance(rule, ns.Heterogeneous):  # one p_ij draw shared by the point's networks
         p = rule.sample_p(jr.fold_in(key_def, 1), cfg.N)
     net = ns.Network(N=cfg.N, g=g, k=k, p=p, rule=rule)
-    x0 = A0 = J0 = None
     deformed = cfg.deform and g < 1.0
+    size = n if cfg.batch is None else min(cfg.batch, n)
+    parts = []
+    for c, start in enumerate(range(0, n, size)):  # batch 0 keeps the point's keys: batch=None is one batch
+        keys = (key_def, key_run) if c == 0 else (jr.fold_in(key_def, c), jr.fold_in(key_run, c))
+        parts.append(_simulate_batch(cfg, net, min(size, n - start), deformed, *keys))
+    lam, lam_err, finite, quiescent, settled, C0 = (np.concatenate(a) for a in zip(*parts, strict=True))
+    lam_ok = lam[finite]
+    err = (
+        float(np.std(lam_ok, ddof=1) / np.sqrt(lam_ok.size))
+        if lam_ok.size > 1
+        else float(lam_err[finite][0])
+        if lam_ok.size
+        else math.nan
+    )
+    out = {
+        "lambda_max_sim": float(np.mean(lam_ok)) if lam_ok.size else math.nan,
+        "lambda_max_sim_err": err,
+        "frac_quiescent": float(np.mean(quiescent)),
+        "frac_fixed_points": float(np.mean(settled)),
+        "C0_sim": float(np.mean(C0)),
+        "deformed": float(deformed),
+    }
+    if not finite.all():
+        out["status"] = "not_converged"
+        out["message"] = f"{int((~finite).sum())} of {n} networks became non-finite; reduce dt"
+    return out
+
+
+def _simulate_batch(cfg: SimulationPoint, net, n: int, deformed: bool, key_def, key_run) -> tuple:
+    """One vmapped batch of ``n`` networks: per-network λ_max, its error, finite, quiescent, settled, C(0)."""
+    import jax.random as jr
+    import numpy as np
+
+    import neurosyn as ns
+
+    lambda_max_perturbation = _api("lyapunov", "lambda_max_perturbation")
+    x0 = A0 = J0 = None
     if deformed:  # dynamic states at g < 1 coexist with the stable trivial one: anneal down from g = 1.4
         state, J0 = ns.deform(net, key=key_def, dt=cfg.dt, dtype=cfg.dtype, n_networks=n)
         x0, A0 = state.x, state.A
@@ -303,31 +346,17 @@ def _simulate_point(cfg: SimulationPoint, g: float, k: float, p: float, seed: in
         )
         for i in range(n)
     ]
-    lam = np.array([float(r.lambda_max) for r in runs])
-    lam_err = np.array([float(r.lambda_max_err) for r in runs])
     finite = np.array([bool(r.converged) for r in runs]) & np.asarray(sim.converged)
     quiescent = np.asarray(sim.quiescent(1e-3))
     settled = np.asarray(sim.settled(1e-6)) & (np.abs(np.asarray(sim.pr_A[:, -1]) - 1.0) < 1e-4) & ~quiescent
-    lam_ok = lam[finite]
-    err = (
-        float(np.std(lam_ok, ddof=1) / np.sqrt(lam_ok.size))
-        if lam_ok.size > 1
-        else float(lam_err[finite][0])
-        if lam_ok.size
-        else math.nan
+    return (
+        np.array([float(r.lambda_max) for r in runs]),
+        np.array([float(r.lambda_max_err) for r in runs]),
+        finite,
+        quiescent,
+        settled,
+        np.asarray(sim.C0),
     )
-    out = {
-        "lambda_max_sim": float(np.mean(lam_ok)) if lam_ok.size else math.nan,
-        "lambda_max_sim_err": err,
-        "frac_quiescent": float(np.mean(quiescent)),
-        "frac_fixed_points": float(np.mean(settled)),
-        "C0_sim": float(jnp.mean(sim.C0)),
-        "deformed": float(deformed),
-    }
-    if not finite.all():
-        out["status"] = "not_converged"
-        out["message"] = f"{int((~finite).sum())} of {n} networks became non-finite; reduce dt"
-    return out
 
 
 @dataclasses.dataclass(frozen=True)
