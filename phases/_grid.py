@@ -15,7 +15,8 @@ def parse_axis(name: str, spec) -> np.ndarray:
 
     Args:
         name: the parameter the axis sweeps (used in error messages).
-        spec: ``"start:stop:num"`` (``num`` points from start to stop inclusive, like `numpy.linspace`),
+        spec: ``"start:stop:num"`` (``num`` points from start to stop inclusive, like `numpy.linspace`,
+            rounded to 12 decimals so that a grid point equals the number typed for it),
             a comma list ``"0.5,1,2"``, a single number, or a sequence of numbers.
     Returns:
         float64 array of finite, distinct values (in the given order).
@@ -45,7 +46,7 @@ def parse_axis(name: str, spec) -> np.ndarray:
                 raise ValueError(f"grid axis {name}={spec!r}: num must be an integer >= 1, got {num}")
             if num > 1 and start == stop:
                 raise ValueError(f"grid axis {name}={spec!r}: start == stop with num={num} repeats one value")
-            values = np.linspace(start, stop, num)
+            values = np.round(np.linspace(start, stop, num), 12)  # 0.85, not 0.8500000000000001: sel(g=0.85)
         else:
             try:
                 values = np.array([float(v) for v in s.split(",")])

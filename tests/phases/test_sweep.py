@@ -37,6 +37,10 @@ def test_parse_axis_forms():
     np.testing.assert_array_equal(phases.parse_axis("k", "-1,0.5,2"), [-1.0, 0.5, 2.0])
     np.testing.assert_array_equal(phases.parse_axis("p", "2.5"), [2.5])
     np.testing.assert_array_equal(phases.parse_axis("p", [1, 2]), [1.0, 2.0])
+    # a ranged axis holds the decimal values themselves (linspace alone gives 17·0.05 = 0.8500000000000001)
+    g = phases.parse_axis("g", "0:3.25:66")
+    assert 0.85 in g and 2.25 in g and g[-1] == 3.25
+    np.testing.assert_allclose(g, np.linspace(0, 3.25, 66), rtol=0, atol=1e-12)
     assert phases.Grid(g="0:3.3:34", k="-1:3:41").shape == (34, 41)
 
 
