@@ -7,6 +7,7 @@ from ._fields import circulant_spectrum as circulant_spectrum
 from ._fields import field_from_white as field_from_white
 from ._fields import sample_gaussian_field as sample_gaussian_field
 from ._freezable_lines import APEX_K as APEX_K
+from ._freezable_lines import G_RELIABLE as G_RELIABLE
 from ._freezable_lines import Boundaries as Boundaries
 from ._freezable_lines import BoundarySettings as BoundarySettings
 from ._freezable_lines import FreezePhase as FreezePhase
@@ -91,6 +92,7 @@ __all__ = [
     "sample_gaussian_field",
     # freezable chaos: two-replica DMFT and its lines
     "APEX_K",
+    "G_RELIABLE",
     "Boundaries",
     "BoundarySettings",
     "FreezePhase",

@@ -31,6 +31,7 @@ import scipy.special
 from neurosyn import (
     ConvergenceError,
     Network,
+    NeurosynWarning,
     check_finite,
     check_int,
     check_nonnegative,
@@ -44,6 +45,7 @@ PHASES = ("nonfreezable", "semifreezable", "freezable")
 _DEFAULT_METHOD = TwoReplica()
 
 APEX_K = 2.0 / (math.sqrt(3.0) * math.pi)
+G_RELIABLE = 1.5  # below it the onset eigenmode outgrows the two-replica window (see freezable_boundaries)
 """k at which both freezable-chaos lines meet as g → 1⁺: 2/(√3π) = 0.36755 (Eq. 39 at u = 1)."""
 
 
@@ -546,6 +548,15 @@ def freezable_boundaries(
                 f"g (coupling strength) must be > 1 for freezable chaos, valid range (1, inf); got g={gv}"
             )
     check_positive("p", p, "synaptic time constant")
+    if np.any(gs < G_RELIABLE):
+        warnings.warn(
+            f"freezable lines at g < {G_RELIABLE} are not reliable: the onset eigenmode outgrows the window "
+            f"(measured at the defaults: k_free(1.05) = 0.89, against lines that meet at the apex "
+            f"{APEX_K:.4f} as g → 1⁺); interpolate from the apex instead, as dmft.tabulated_lines does; "
+            f"got g = {gs[gs < G_RELIABLE].tolist()}",
+            NeurosynWarning,
+            stacklevel=2,
+        )
     s = quick_settings() if (quick and settings is None) else (settings or BoundarySettings())
     check_positive("k_tol", s.k_tol, "tolerance of the lines in k")
     check_positive("k_step", s.k_step, "bracket step in k")

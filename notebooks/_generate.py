@@ -583,12 +583,9 @@ def column(g):
         out["k_crit"] = dmft.k_crit(g, key=jr.fold_in(key, 7), method=stern).k_crit
     elif g == 1:
         out["k_crit"] = 1.0
-    elif freezable_lines == "table":
-        out["k_semifreezable"] = table.semifreezable(g)
-        out["k_freezable"] = table.freezable(g)
-    else:
-        out["k_semifreezable"] = dmft.k_semifreezable(g, p)
-        out["k_freezable"] = dmft.k_freezable(g, p)
+    else:  # the table, or computed (below g = 1.5 linear from the apex, as in the table)
+        b = phases.boundaries(g, p, freezable_lines)
+        out["k_semifreezable"], out["k_freezable"] = b["k_semifreezable"], b["k_freezable"]
     out["k_onset"] = float(fixedpoints.k_onset(g))
     return out
 

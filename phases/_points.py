@@ -60,7 +60,8 @@ def boundaries(g: float, p: float, lines: str = "table") -> dict[str, float]:
     semifreezable and semifreezable → freezable lines for g > 1 (two-replica DMFT, §8); the fixed-point onset
     k_onset(g) (§7.4, independent of p; NaN where no onset in range). ``lines`` says where the two freezable
     lines come from: "table" (`dmft.tabulated_lines(p)`, interpolated in g; an error if p has no table),
-    "compute" (`dmft.k_semifreezable`/`k_freezable`, minutes per g), "quick" (the same with
+    "compute" (`dmft.k_semifreezable`/`k_freezable`, minutes per g; below `dmft.G_RELIABLE` = 1.5 linear
+    from the apex at g = 1 to the line at 1.5, as in the tables), "quick" (the same with
     `dmft.quick_settings`, about ±0.05 in k), "off" (NaN), or a file written by ``neurosyn freeze boundaries
     --out`` (at this p).
     """
@@ -84,7 +85,11 @@ def boundaries(g: float, p: float, lines: str = "table") -> dict[str, float]:
 
 def _freezable_line(name: str, g: float, p: float, lines: str) -> float:
     if lines in ("compute", "quick"):
-        return _value(_api("dmft", name)(g, p, quick=lines == "quick"), name)
+        line = lambda gv: _value(_api("dmft", name)(gv, p, quick=lines == "quick"), name)
+        g_min, apex = _api("dmft", "G_RELIABLE"), _api("dmft", "APEX_K")
+        if g < g_min:  # as the tables do: linear from the apex at g = 1 (the window fails nearer g = 1)
+            return apex + (g - 1.0) / (g_min - 1.0) * (line(g_min) - apex)
+        return line(g)
     table = _line_table(p, lines)
     return _finite_or_nan(getattr(table, name.removeprefix("k_"))(g))
 

@@ -103,3 +103,34 @@ def test_freezable_lines_start_at_the_apex_and_rise():
     assert near["k_semifreezable"] == pytest.approx(apex, abs=0.05)
     assert near["k_freezable"] == pytest.approx(apex, abs=0.05)
     assert apex < far["k_semifreezable"] < 1.13 < far["k_freezable"] < 1.55
+
+
+def test_computed_lines_below_reliable_g_run_straight_from_the_apex(monkeypatch):
+    """Below dmft.G_RELIABLE = 1.5 the two-replica window fails (computed k_free(1.05) = 0.89, far above the
+    apex 0.3676 where the lines meet as g → 1⁺), so computed lines there are linear from the apex to the line
+    at 1.5, as in the shipped tables; the solver is never called below 1.5, and warns if asked to be."""
+    import jax.random as jr
+
+    import dmft
+    import neurosyn as ns
+
+    calls = []
+    at_15 = {"k_semifreezable": 0.45, "k_freezable": 0.67}  # stand-ins for the solver's values at g = 1.5
+
+    def fake(name):
+        def line(g, p, quick=False):
+            calls.append(g)
+            return at_15[name]
+
+        return line
+
+    for name in at_15:
+        monkeypatch.setattr(dmft, name, fake(name))
+    b = phases.boundaries(1.25, 2.5, "compute")
+    for name, v in at_15.items():
+        assert b[name] == pytest.approx(dmft.APEX_K + 0.5 * (v - dmft.APEX_K), abs=1e-12)
+    assert calls == [1.5, 1.5]
+    assert phases.boundaries(2.0, 2.5, "compute")["k_freezable"] == 0.67 and calls[-1] == 2.0
+    bad = dmft.BoundarySettings(k_tol=-1.0)  # fails right after the warning, before any solve
+    with pytest.warns(ns.NeurosynWarning, match="g < 1.5 are not reliable"), pytest.raises(ValueError):
+        dmft.freezable_boundaries(1.2, key=jr.key(0), settings=bad)
