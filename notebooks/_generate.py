@@ -426,7 +426,7 @@ $|1+\\lambda| \\le g\\sqrt{\\langle\\phi'^2\\rangle}$ (radius 1.192 at g = 2).""
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t04} kernel CPU time (measured); False: paper-scale settings (~1 h, estimated)
+QUICK = True  # QUICK: ~{t04} kernel CPU (measured); False: paper scale (~20 min CPU, measured)
 seed = 0
 p = 2.5
 if QUICK:
@@ -544,7 +544,7 @@ point function that labels each (g, k) with `phases.label_phase`; the traces are
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t01} kernel CPU time (measured); False: paper-scale settings (~1 h, estimated)
+QUICK = True  # QUICK: ~{t01} kernel CPU (measured); False: paper scale (~1.5 h CPU, 12 GB, measured)
 seed = 0
 p = 2.5
 if QUICK:
@@ -1215,7 +1215,7 @@ t ∈ [0, 10⁴].""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t08} kernel CPU time (measured); False: paper scale (~2.6 min CPU, measured)
+QUICK = True  # QUICK: ~{t08} kernel CPU (measured); False: paper scale (~2.6 min CPU, measured)
 seed = 0
 g, k, p = 2.0, 1.1, 45.0
 if QUICK:  # at N = 120 some seeds never switch (stuck fast or slow); at N = 400, 4 of 4 seeds switched
