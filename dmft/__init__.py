@@ -6,8 +6,6 @@ import neurosyn as _neurosyn  # noqa: F401  (turns on float64)
 from ._fields import circulant_spectrum as circulant_spectrum
 from ._fields import field_from_white as field_from_white
 from ._fields import sample_gaussian_field as sample_gaussian_field
-from ._freezable_lines import APEX_K as APEX_K
-from ._freezable_lines import G_RELIABLE as G_RELIABLE
 from ._freezable_lines import Boundaries as Boundaries
 from ._freezable_lines import BoundarySettings as BoundarySettings
 from ._freezable_lines import FreezePhase as FreezePhase
@@ -19,8 +17,11 @@ from ._freezable_lines import h_limit as h_limit
 from ._freezable_lines import k_freezable as k_freezable
 from ._freezable_lines import k_semifreezable as k_semifreezable
 from ._freezable_lines import quick_settings as quick_settings
+from ._line_table import APEX_K as APEX_K
+from ._line_table import G_RELIABLE as G_RELIABLE
 from ._line_table import LineTable as LineTable
 from ._line_table import add_provenance as add_provenance
+from ._line_table import from_apex as from_apex
 from ._line_table import load_lines as load_lines
 from ._line_table import tabulated_lines as tabulated_lines
 from ._line_table import tabulated_p as tabulated_p
@@ -93,6 +94,7 @@ __all__ = [
     # freezable chaos: two-replica DMFT and its lines
     "APEX_K",
     "G_RELIABLE",
+    "from_apex",
     "Boundaries",
     "BoundarySettings",
     "FreezePhase",

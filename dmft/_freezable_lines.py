@@ -38,15 +38,18 @@ from neurosyn import (
     check_positive,
 )
 
-from ._line_table import _column_record, _identity, _read_checkpoint, _write_checkpoint
+from ._line_table import (
+    APEX_K,
+    G_RELIABLE,
+    _column_record,
+    _identity,
+    _read_checkpoint,
+    _write_checkpoint,
+)
 from ._two_replica import TwoReplica, TwoReplicaSolution, onset_eigenvalue, solve_two_replica
 
 PHASES = ("nonfreezable", "semifreezable", "freezable")
 _DEFAULT_METHOD = TwoReplica()
-
-APEX_K = 2.0 / (math.sqrt(3.0) * math.pi)
-G_RELIABLE = 1.5  # below it the onset eigenmode outgrows the two-replica window (see freezable_boundaries)
-"""k at which both freezable-chaos lines meet as g → 1⁺: 2/(√3π) = 0.36755 (Eq. 39 at u = 1)."""
 
 
 def h_limit(u, k):

@@ -21,6 +21,21 @@ import numpy as np
 TABLE_DIR = Path(__file__).resolve().parent / "data"
 _FORMAT = "neurosyn.freezable_lines/1"
 
+APEX_K = 2.0 / (math.sqrt(3.0) * math.pi)
+"""k at which both freezable-chaos lines meet as g → 1⁺: 2/(√3π) = 0.36755 (Eq. 39 at u = 1)."""
+G_RELIABLE = 1.5
+"""Smallest g at which computed freezable lines are trusted: below it the two-replica window fails."""
+
+
+def from_apex(g, g_nodes, k_nodes):
+    """A freezable line at g, linear between the apex (1, APEX_K) and the nodes (g_nodes, k_nodes).
+
+    Below the first node this is the straight run from the apex that the tables and computed lines use where
+    the two-replica window fails (g < G_RELIABLE). Returns a float for scalar g.
+    """
+    v = np.interp(np.asarray(g, dtype=float), np.r_[1.0, g_nodes], np.r_[APEX_K, k_nodes])
+    return float(v) if v.ndim == 0 else v
+
 
 def _identity(gs, p, key, settings) -> dict:
     return {
@@ -137,8 +152,6 @@ class LineTable(eqx.Module):
     path: str
 
     def _interp(self, g, values):
-        from ._freezable_lines import APEX_K
-
         g = np.asarray(g, dtype=float)
         ok = np.isfinite(values) & self.converged
         g_max = float(self.g[ok][-1]) if ok.any() else 1.0
@@ -148,8 +161,7 @@ class LineTable(eqx.Module):
                 f"p={self.p:g} (converged columns of {self.path}), got g={g!r}; compute others with "
                 "dmft.freezable_boundaries"
             )
-        v = np.interp(g, np.r_[1.0, self.g[ok]], np.r_[APEX_K, values[ok]])
-        return float(v) if v.ndim == 0 else v
+        return from_apex(g, self.g[ok], values[ok])
 
     def semifreezable(self, g):
         """k on the nonfreezable → semifreezable line at g (float or array)."""

@@ -86,9 +86,9 @@ def boundaries(g: float, p: float, lines: str = "table") -> dict[str, float]:
 def _freezable_line(name: str, g: float, p: float, lines: str) -> float:
     if lines in ("compute", "quick"):
         line = lambda gv: _value(_api("dmft", name)(gv, p, quick=lines == "quick"), name)
-        g_min, apex = _api("dmft", "G_RELIABLE"), _api("dmft", "APEX_K")
+        g_min = _api("dmft", "G_RELIABLE")
         if g < g_min:  # as the tables do: linear from the apex at g = 1 (the window fails nearer g = 1)
-            return apex + (g - 1.0) / (g_min - 1.0) * (line(g_min) - apex)
+            return _api("dmft", "from_apex")(g, [g_min], [line(g_min)])
         return line(g)
     table = _line_table(p, lines)
     return _finite_or_nan(getattr(table, name.removeprefix("k_"))(g))
