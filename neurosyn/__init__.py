@@ -40,6 +40,8 @@ from ._inference import synthetic_recurrent as synthetic_recurrent  # noqa: E402
 from ._inference import synthetic_reward as synthetic_reward  # noqa: E402
 from ._integrators import ORDER as ORDER  # noqa: E402
 from ._integrators import rk_step as rk_step  # noqa: E402
+from ._lifetime import Lifetimes as Lifetimes  # noqa: E402
+from ._lifetime import lifetimes as lifetimes  # noqa: E402
 from ._network import Network as Network  # noqa: E402
 from ._network import sample_couplings as sample_couplings  # noqa: E402
 from ._network import sample_J0 as sample_J0  # noqa: E402
@@ -93,6 +95,7 @@ __all__ = [
     "ConvergenceError",
     "Halt",
     "Hebbian",
+    "Lifetimes",
     "Network",
     "NeurosynError",
     "NeurosynWarning",
@@ -116,6 +119,7 @@ __all__ = [
     "fixed_point_state",
     "freeze_cycle",
     "hebbian",
+    "lifetimes",
     "participation_ratio",
     "pr_A_theory",
     "provenance",

@@ -242,22 +242,22 @@ grows exponentially with N (linear in log).""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t03} kernel CPU (measured); False: paper scale, not run (CPU-years: see README)
+QUICK = True  # QUICK: ~{t03} kernel CPU (measured); False: paper scale, not run (GPU-hours: see README)
 seed = 0
 g, p = 0.9, 2.5
 k_values = (1.55, 1.60, 1.65)
 if QUICK:
     N, T = 200, 600.0  # panel (a) simulation
-    N_life, n_life, T_cap = (20, 40), 16, 600.0  # panel (b): sizes, networks per size, run cap
-    dt_life = 0.1  # record step of (b): the deformation's own, so both runs share one compiled segment
+    N_life, n_life, T_cap, k_life = (100, 200), 16, 5000.0, (1.6,)  # (b): sizes, networks per size, cap, k
+    dt_life, stop_life = 1.0, "median"  # (b): lifetime resolution; stop once the median is fixed
     g_stern = (0.9, 1.1)  # panel (c); g < 1 curves carry the points of the k_crit minimisation
     s_grid, g_grid = (0.15, 0.3, 1.5), (1.1,)  # Stern solves at these s (s > 1 - g) for the g in g_grid
     deform_kw = dict(g_start=1.2, g_step=0.1, t_step=50.0)  # t_step = the simulator's jitted segment
     n_samples, dt_dmft, n_replicates = 128, 0.2, 2
 else:  # paper: N = 200..1000 for lifetimes with 10^7 cap, g = 0.8, 0.9, 1.0, 1.1 in (c)
     N, T = 2000, 4000.0
-    N_life, n_life, T_cap = (200, 400, 600, 800, 1000), 100, 1e7
-    dt_life = 10.0
+    N_life, n_life, T_cap, k_life = (200, 400, 600, 800, 1000), 100, 1e7, k_values
+    dt_life, stop_life = 10.0, "median"  # "all" for the whole histogram, at up to n_life * T_cap per N
     g_stern = (0.8, 0.9, 1.0, 1.1)
     s_grid, g_grid = tuple(0.05 * i for i in range(1, 41)), (0.8, 0.9, 1.0, 1.1)
     deform_kw = dict(g_start=1.4, g_step=0.05, t_step=60.0)
@@ -299,43 +299,46 @@ save(fig, "03a_correlations", gallery=True)""",
         "md",
         """\
 ## (b) Lifetime of transient chaos against N
-Networks are prepared by deformation and run until ‖x‖/√N < 10⁻³ (collapse to the trivial fixed point) or
-`T_cap`; capped runs are counted at `T_cap` (the median is unaffected while fewer than half are capped).
-Networks that already collapsed during the deformation never reached the target state and are left out
-(their number is printed). At QUICK sizes (N ≤ 40) many runs are capped or stop at nonzero fixed points
-(stable fixed points exist near k_onset(0.9)), so the exponential growth with N needs the paper's sizes.
+Networks are prepared by deformation and run by `ns.lifetimes` until ‖x‖/√N < 10⁻³ (collapse to the trivial
+fixed point), until they settle (‖ẋ‖/√N < 10⁻⁶ at a nonzero state: k here lies above the fixed-point onset
+k_onset(0.9) = 1.40, so stable nonzero fixed points exist and their time to collapse is infinite), or until
+`T_cap`. Each network leaves the batch when it ends, and with `stop_life = "median"` the run stops as soon as
+the median time to collapse is fixed, so the cost is Σᵢ min(Tᵢ, T_median) rather than n·T_cap. Open markers
+are lower bounds (median not fixed by `T_cap`). Networks that collapsed during the deformation never reached
+the chaotic state and are left out (their number is printed). The histogram shows the collapsed networks
+at the largest N; with `stop_life = "median"` that is the lower half of the distribution.
 
-This panel has not been run at the paper's sizes. Every run goes on to `T_cap` (a batch does not stop when
-all of its networks have collapsed), so 100 networks × 10⁸ RK4 steps at each N = 200 … 1000 costs about 8
-CPU-years per k, extrapolated from 3.7 ms per step at N = 1000 on one core (measured).""",
+Measured on one CPU core at k = 1.6 with 16 networks and the paper's deformation: median 500 at N = 200
+(25 s) and 1960 at N = 400 (160 s; 6 of 16 settled at nonzero fixed points). The paper-size panel has not
+been run; extrapolating log₁₀ median linearly in N gives ≈ 10⁵ at N = 1000, about 70 CPU-hours for
+100 networks at that N alone (3.7 ms per RK4 step at N = 1000), a few GPU-hours in batches.""",
     ),
     (
         "code",
         """\
-record_life = ns.Record(dt=dt_life, units=(), tau_max=0.0)
-lifetimes = {}
-for i, k in enumerate(k_values):
+lives = {}
+for i, k in enumerate(k_life):
     for j, n in enumerate(N_life):
         net = ns.Network(N=n, g=g, k=k, p=p)
         state, J0 = ns.deform(net, key=jr.fold_in(key, 1000 * i + j), n_networks=n_life, **deform_kw)
-        sim = ns.simulate(net, T_cap, key=jr.fold_in(key, 5000 + 1000 * i + j), n_networks=n_life,
-                          x0=state.x, A0=state.A, J0=J0, record=record_life, t_burn=0.0)
-        dead = np.asarray(sim.x2) < 1e-6  # (1/N)‖x‖² < (1e-3)²
-        first = np.where(dead.any(axis=1), dead.argmax(axis=1), len(sim.t) - 1)
-        alive = ~dead[:, 0]
-        lifetimes[k, n] = np.asarray(sim.t)[first][alive]
-        print(f"k={k}, N={n}: {int((~alive).sum())} of {n_life} collapsed during deformation, "
-              f"{int((first[alive] == len(sim.t) - 1).sum())} capped")
-median = {kn: np.median(v) for kn, v in lifetimes.items()}
+        lives[k, n] = life = ns.lifetimes(net, T_cap, x0=state.x, A0=state.A, J0=J0, record_dt=dt_life,
+                                          stop=stop_life, chunk=min(T_cap, 1000.0))
+        print(f"k={k}, N={n}: median time to collapse {life.median:.4g} "
+              f"({'exact' if life.exact else 'lower bound'}), stopped at {life.t_stop:g}; {life.counts}")
 
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8, 3))
-for c, k in zip(("C0", "C1", "C2"), k_values, strict=True):
-    ax.plot(N_life, [np.log10(median[k, n]) for n in N_life], "o-", color=c, label=f"k = {k}")
-    ax2.hist(np.log10(lifetimes[k, N_life[-1]]), bins=8, histtype="step", color=c)
+for c, k in zip(("C0", "C1", "C2"), k_life, strict=False):
+    med = np.array([min(lives[k, n].median, T_cap) for n in N_life])  # ∞ (most settled) is drawn at the cap
+    exact = np.array([lives[k, n].exact and lives[k, n].median < T_cap for n in N_life])
+    ax.plot(N_life, np.log10(med), "-", color=c, label=f"k = {k}")
+    ax.plot(np.array(N_life)[exact], np.log10(med[exact]), "o", color=c)
+    ax.plot(np.array(N_life)[~exact], np.log10(med[~exact]), "o", mfc="none", color=c)
+    life = lives[k, N_life[-1]]
+    ax2.hist(np.log10(life.t_end[life.outcome == ns.Lifetimes.COLLAPSED]), bins=8, histtype="step", color=c)
 ax.axhline(np.log10(T_cap), ls=":", color="0.5")
-ax.set(xlabel="N", ylabel="median log₁₀ lifetime")
+ax.set(xlabel="N", ylabel="median log₁₀ time to collapse")
 ax.legend(fontsize=7)
-ax2.set(xlabel=f"log₁₀ lifetime (N = {N_life[-1]})", ylabel="count")
+ax2.set(xlabel=f"log₁₀ time to collapse (N = {N_life[-1]}, collapsed)", ylabel="count")
 save(fig, "03b_lifetimes")""",
     ),
     ("md", "## (c) The construction of k_crit: y(s) = s / C(0; g, s) for the Stern model"),
@@ -1345,7 +1348,7 @@ assert np.all(pr_A[late] >= 1 - 1e-9)""",
 RUNTIMES = {
     "t01": "38 s",
     "t02": "51 s",
-    "t03": "51 s",
+    "t03": "60 s",
     "t04": "50 s",
     "t05": "89 s",
     "t06": "82 s",

@@ -23,6 +23,7 @@ def _root() -> None:
 
 _SUBCOMMANDS = (
     "simulate",
+    "lifetimes",
     "dmft",
     "spectrum",
     "lyapunov",
