@@ -70,20 +70,10 @@ def lifetimes_cmd(
             n_networks=networks,
         )  # fmt: skip
         life = ns.lifetimes(
-            net,
-            T_cap,
-            x0=state.x,
-            A0=state.A,
-            J0=J0,
-            threshold=threshold,
-            stop=stop,
-            dt=dt,
-            record_dt=record_dt,
-            chunk=chunk,
-            dtype=dtype,
+            net, T_cap, x0=state.x, A0=state.A, J0=J0, threshold=threshold, stop=stop, dt=dt,
+            record_dt=record_dt, chunk=chunk, dtype=dtype, progress=not quiet and not json_,
             checkpoint=None if path is None else f"{path}.ckpt.npz",
-            progress=not quiet and not json_,
-        )
+        )  # fmt: skip
         wall = time.perf_counter() - t0
     result = dict(
         params=params,
