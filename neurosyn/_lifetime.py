@@ -147,10 +147,12 @@ def lifetimes(
         x=np.asarray(x0),
         A=None,  # the A of the running networks, in the order of np.flatnonzero(outcome == RUNNING)
     )
-    settings = (T_cap, threshold, settle_tol, dt, record_dt, chunk, method, str(dtype))
-    ident = _identity(net, x0, J0, A0, settings)
-    if checkpoint is not None and os.path.exists(checkpoint):
-        run = _resume(checkpoint, ident, run)
+    ident = None  # fingerprints pass over all of J0 and A0: only taken when there is a checkpoint
+    if checkpoint is not None:
+        settings = (T_cap, threshold, settle_tol, dt, record_dt, chunk, method, str(dtype))
+        ident = _identity(net, x0, J0, A0, settings)
+        if os.path.exists(checkpoint):
+            run = _resume(checkpoint, ident, run)
     A = A0[np.flatnonzero(run["outcome"] == L.RUNNING)] if run["A"] is None else jnp.asarray(run["A"])
     x = jnp.asarray(run["x"])
     n_valid = int(alive0.sum())
