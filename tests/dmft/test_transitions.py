@@ -43,13 +43,16 @@ def test_kcrit_limits():
 @pytest.mark.slow
 def test_near_critical_plastic(key):
     # Eq. 13 with k ≠ 0 at ε = 0.05: leading order, so C(0)/γ = 1 + O(ε); tolerance 25 % (≈ 5ε).
+    # Near g = 1 the map relaxes slowly (critical slowing down): with this key the first replicate took 190
+    # map evaluations (the default budget is 60), the others 55-88; C(0) = 0.0658 ± 0.00003 against 0.0714.
     import neurosyn as ns
 
     g, k = 1.05, 0.3
     sol = dmft.solve_dmft(
         ns.Network(N=1, g=g, k=k),
-        dmft.Stationary(n_samples=512, init="exp", init_C0=0.07, init_tau=25.0),
+        dmft.Stationary(n_samples=512, n_replicates=2, init="exp", init_C0=0.07, init_tau=25.0),
         key=key,
+        max_steps=300,
     )
     ref = np.asarray(dmft.near_critical_C(g, k, sol.lags))
     assert float(sol.C0) == pytest.approx(ref[0], rel=0.25)
