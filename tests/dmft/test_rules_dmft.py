@@ -130,14 +130,17 @@ def test_general_rule_solution_matches_hebbian_kernel(key):
 G, K, P = 3.0, 1.0, 2.5
 # C(0): one network's time-averaged C(0) scatters by ~0.5/√N across seeds (as for the Hebbian rule), so
 # |C0_sim − C0_dmft| < 1/√N is a 2σ bound (tighter for the mean of 2 networks).
-# τ*: measured over 3 seeds (N = 1000, T = 500, one network each), the expression rule gives τ* = 4.345,
-# 4.375, 4.316 (sd 0.03, 0.7 %) against the DMFT's 4.351 (512 samples × 4 replicates); TAU_RTOL = 5 % is ~7
-# seed sd for one network, leaving room for the DMFT's own O(dt²) and lag-window bias (≲ 1e-3).
+# τ*: one network's τ* scatters strongly at N = 1000 (expression rule, T = 2000, seeds 0-3: 4.57, 4.15,
+# 5.25, 4.37, sd 10 %; the fixture's two networks: 5.16, 4.81) and much less at N = 2000 (T = 500: 4.65,
+# 4.64, 4.77, 4.55, sd 2 %), against the DMFT's 4.375 (1024 samples × 4 replicates). Finite networks also
+# have a longer τ* than N → ∞: at k = 0, N = 2000 (g = 3, T = 500) the simulation gives 2.75 and 2.76 against
+# SCS 2.62 (+5 %), as the expression rule's mean at N = 2000 lies +6 % above the DMFT. TAU_RTOL = 25 % is that
+# +5-10 % bias plus 2.5 sd of the two-network mean (7 %).
 # Heterogeneous p: τ* = 3.99, 4.54, 4.57 over 3 seeds (sd 0.33, 7 %: each seed draws its own p_ij, shared by
 # the 2 networks of the fixture) against the DMFT's 4.52: 3 sd is 22 %.
 # STDP (d = 1): the fixture's two networks give τ* = 1.774 and 1.876 (sd 3.9 % per network, from two
 # samples) against the DMFT's 1.723; 3 sd of the 2-network mean is 8.4 %, so 9 %.
-TAU_RTOL = {"expression": 0.05, "stdp": 0.09, "heterogeneous": 0.22}
+TAU_RTOL = {"expression": 0.25, "stdp": 0.09, "heterogeneous": 0.22}
 # the fast tests: cheap DMFT settings (2 replicates, lag range 20 τ*)
 FAST = dict(n_samples=256, n_replicates=2, window_tau=20.0)
 
@@ -197,6 +200,21 @@ def test_against_simulator_N1000_tau_star(dmft_and_sim):
     # +0.34 (heterogeneous); the tolerances are the measured seed scatter above
     name, sol, sim = dmft_and_sim
     assert abs(float(np.mean(sim.tau_star)) / float(sol.tau_star) - 1.0) < TAU_RTOL[name]
+
+
+@pytest.mark.slow
+def test_expression_tau_star_at_N2000_against_the_k0_finite_size_control(key):
+    # The finite-size excess of τ* is measured in the same run at k = 0 against the exact SCS solution, so
+    # τ*_sim/τ*_DMFT at k = 1 must equal τ*_sim/τ*_SCS at k = 0. Measured (4 networks each, seeds 0-3,
+    # N = 2000, T = 500): 4.65/4.375 = 1.063 and 2.69/2.616 = 1.028; one network's τ* scatters by 2-3 %, so
+    # the two ratios of 2-network means differ by sd ≈ 2.5 %: tolerance 8 % (3.5 % + 2 sd; the pre-d285d6a
+    # solver was off by 17 %).
+    rule = VARIANTS["expression"]
+    sol = dmft.solve_dmft(_net(rule, k=K, p=P, g=G), dmft.Stationary(n_samples=512), key=key)
+    plastic = _sim(rule, 2000, jr.fold_in(key, 1), 500.0, 2)
+    static = _sim(ns.hebbian, 2000, jr.fold_in(key, 2), 500.0, 2, k=0.0)
+    excess = float(np.mean(static.tau_star)) / dmft.solve_scs(G).tau_star
+    assert float(np.mean(plastic.tau_star)) / float(sol.tau_star) == pytest.approx(excess, rel=0.08)
 
 
 # --- presynaptic-only rule: a constant input, and a frozen offset --------------------------------------

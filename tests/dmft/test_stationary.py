@@ -75,6 +75,28 @@ def test_C_tau_against_simulator_at_k1(key):
         assert abs(c_sim - c_dmft) < tol / math.sqrt(N) + 3 * err, (tau, c_sim, c_dmft)
 
 
+# at 128 samples the tail at τ ≈ 45 holds 0.02 ± 0.006 of sampling noise, so the solver may warn that its lag
+# range is short (at 1024 × 8 samples it does not); C(τ ≤ 2) does not depend on that tail
+@pytest.mark.filterwarnings("ignore::dmft.WindowWarning")
+def test_strong_anti_hebbian_by_warm_starts_matches_the_simulation(key):
+    # g = 2, k = −5 (the paper's most anti-Hebbian C(τ)), reached by warm starts k = −1, −3, −5 as in
+    # notebook 02. A cold start from SCS (C(0) = 0.51) at k = −5 does not converge: the first Anderson steps
+    # overshoot and alpha = 0.5 then cycles at a residual of 3 % with C(0) = 0.17 (measured; the status says
+    # so). The chain at 1024 × 8 samples gives C(0) = 0.2722 at k = −5. Oracle: one N = 1000 network (C(0)
+    # 0.266, C(2) 0.095 measured), within 1/√N plus 3 replicate errors.
+    N = 1000
+    sol = "auto"
+    for i, k in enumerate((-1.0, -3.0, -5.0)):
+        method = dmft.Stationary(init=sol, dt=0.2, n_samples=128, n_batches=4, n_replicates=2)
+        sol = dmft.solve_dmft(ns.Network(N=1, g=2.0, k=k, p=2.5), method, key=jr.fold_in(key, i))
+    sim = _sim(2.0, -5.0, N, jr.fold_in(key, 9))
+    for tau in (0.0, 1.0, 2.0):
+        c_sim = np.interp(tau, np.asarray(sim.lags), np.asarray(sim.C))
+        c_dmft = np.interp(tau, np.asarray(sol.lags), np.asarray(sol.C))
+        err = np.interp(tau, np.asarray(sol.lags), np.asarray(sol.C_err))
+        assert abs(c_sim - c_dmft) < 1.0 / math.sqrt(N) + 3 * err, (tau, c_sim, c_dmft)
+
+
 @pytest.mark.slow
 def test_replicate_error_is_honest(key):
     # Two solves with independent keys must agree within their stated errors (4σ of the difference); the
