@@ -55,7 +55,7 @@ C(0) = 0.513 and τ* = 3.72 at g = 2.""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t02} kernel CPU (measured); False: paper scale, not run (~7 CPU-hours, extrapolated)
+QUICK = True  # QUICK: ~{t02} kernel CPU (measured); False: paper scale, ~7 CPU-hours (partly run: README)
 seed = 0
 g = 2.0  # panels (a) and (c)
 p = 2.5
