@@ -861,7 +861,7 @@ Clamp, Release, ShuffleJ).""",
     (
         "params",
         """\
-QUICK = True  # QUICK: ~{t07} kernel CPU (measured); False: paper scale, not run (~13 CPU-hours, extrapolated)
+QUICK = True  # QUICK: ~{t07} kernel CPU (measured); False: paper scale, ~13 CPU-hours (partly run: README)
 seed = 0
 p = 2.5
 g_trace, k_trace = 2.25, (0.6, 1.2, 1.55)  # Fig. 7a, b
