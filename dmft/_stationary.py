@@ -674,7 +674,6 @@ def solve_dmft(
             f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}) did not converge: status "
             f"'{Status[status]}'; residual {res:.3g} vs noise {noise:.3g} after {it} iterations. "
             "Try max_steps larger (it is per replicate), more n_samples, a smaller alpha, or a better init: "
-            "a warm start from the solution at a nearby k, Stationary(init=that_solution) (a cold start at "
-            "g = 2, k = -5 cycles; the chain k = -1, ..., -5 converges)."
+            "a warm start from the solution at a nearby k, Stationary(init=that_solution)."
         )
     return sol
