@@ -27,6 +27,7 @@ from neurosyn import (
     Network,
     NeurosynWarning,
     Status,
+    WindowWarning,
     check_int,
     check_nonnegative,
     check_positive,
@@ -36,10 +37,6 @@ from ._fields import circulant_spectrum, field_from_white
 from ._memory import HebbianKernel, MemoryTerm, rule_memory
 from ._scs import _grid, solve_scs
 from ._single_site import _integrate, etd2_transfer
-
-
-class WindowWarning(NeurosynWarning):
-    """The lag range or periodic window is too short for the correlation time of the solution."""
 
 
 class OscillationWarning(NeurosynWarning):

@@ -13,6 +13,7 @@ jax.config.update("jax_enable_x64", True)
 from ._errors import ConvergenceError as ConvergenceError  # noqa: E402
 from ._errors import NeurosynError as NeurosynError  # noqa: E402
 from ._errors import NeurosynWarning as NeurosynWarning  # noqa: E402
+from ._errors import WindowWarning as WindowWarning  # noqa: E402
 from ._errors import check_choice as check_choice  # noqa: E402
 from ._errors import check_finite as check_finite  # noqa: E402
 from ._errors import check_int as check_int  # noqa: E402
@@ -110,6 +111,7 @@ __all__ = [
     "Status",
     "Tanh",
     "Transfer",
+    "WindowWarning",
     "check_choice",
     "check_finite",
     "check_int",

@@ -24,6 +24,10 @@ class NeurosynWarning(UserWarning):
     """A call left the regime where the theory or the numerics are trustworthy."""
 
 
+class WindowWarning(NeurosynWarning):
+    """The lag range or periodic window is too short for the correlation time of the solution."""
+
+
 def _concrete(value) -> bool:
     return not isinstance(value, jax.core.Tracer)
 

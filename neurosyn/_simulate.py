@@ -18,7 +18,14 @@ import numpy as np
 from jax import lax
 from jaxtyping import Array, Float
 
-from ._errors import NeurosynWarning, check_choice, check_int, check_nonnegative, check_positive
+from ._errors import (
+    NeurosynWarning,
+    WindowWarning,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from ._field import State, participation_ratio
 from ._integrators import check_method, rk_step, stage_offsets
 from ._network import Network, sample_J0
@@ -27,6 +34,7 @@ from ._schedule import Schedule
 from ._status import Status
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
+TAU_STAR_TAIL = 0.1  # |C(τ_max)|/C(0) above which the recorded τ* counts as truncated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +93,23 @@ class Simulation(eqx.Module):
 
     @property
     def tau_star(self):
-        """τ* = ∫₀^∞ (C(τ)/C(0))² dτ over the recorded lags (Eq. 9)."""
+        """τ* = ∫₀^∞ (C(τ)/C(0))² dτ over the recorded lags (Eq. 9).
+
+        The integral stops at ``Record.tau_max``. Where |C(τ_max)|/C(0) > 0.1 in any network the missing tail
+        is not negligible: τ* is then a lower bound, and a `WindowWarning` says so.
+        """
+        C = np.asarray(self.C)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.abs(C[..., -1] / C[..., 0])
+        r = r[np.isfinite(r)]
+        if r.size and r.max() > TAU_STAR_TAIL:
+            lag = float(np.asarray(self.lags).reshape(-1)[-1])
+            warnings.warn(
+                f"|C(τ)|/C(0) = {r.max():.2f} at the largest recorded lag τ = {lag:g} (above "
+                f"{TAU_STAR_TAIL}): τ* is truncated there and is a lower bound; raise Record.tau_max",
+                WindowWarning,
+                stacklevel=3,  # the caller, past equinox's property wrapper
+            )
         return _tau_star(self.C, self.lags)
 
     def settled(self, tol: float = 1e-6, window: float = 5.0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Annotated
 
 import typer
@@ -75,12 +76,16 @@ def simulate_cmd(
         wall = time.perf_counter() - t0
     mean = lambda a: float(jnp.mean(a))
     settled = bool(jnp.all(sim.settled()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ns.WindowWarning)
+        tau_star = sim.tau_star
     result = dict(
         params=params,
         seed=seed,
         var_x=mean(sim.var_x),
         C0=mean(sim.C0),
-        tau_star=mean(sim.tau_star),
+        tau_star=mean(tau_star),
+        tau_star_truncated=bool(caught),
         pr_A=mean(jnp.nanmean(sim.pr_A[..., sim.t > sim.t_burn], axis=-1)),
         settled=settled,
         quiescent=bool(jnp.all(sim.quiescent())),
@@ -89,17 +94,19 @@ def simulate_cmd(
     )
     if out:
         path = cli.out_path(out)
-        save_simulation(sim, path, ns.provenance(params, seed=seed))
+        save_simulation(sim, tau_star, path, ns.provenance(params, seed=seed))
         result["out"] = str(path)
     title = (
         f"neurosyn simulate  rule={params['rule']}\n"
         f"  g={g} k={k} p={p} N={N} T={T} dt={dt} {method}/{dtype} seed={seed}"
         f"{' networks=' + str(networks) if networks > 1 else ''}"
     )
+    lag_max = float(sim.lags.reshape(-1)[-1])
+    bound = f"  (lower bound: C(τ) not decayed by τ = {lag_max:g})" if caught else ""
     rows = [
         ("Var x", fmt(result["var_x"])),
         ("C(0)", fmt(result["C0"])),
-        ("tau*", fmt(result["tau_star"])),
+        ("tau*", fmt(result["tau_star"]) + bound),
         ("PR_A", f"{fmt(result['pr_A'])}  (time mean after burn-in)"),
         ("settled", f"{settled}   quiescent = {result['quiescent']}   finite = {result['converged']}"),
     ]
@@ -107,13 +114,14 @@ def simulate_cmd(
     cli.emit(result, as_json=json_, summary=text)
 
 
-def save_simulation(sim, path, prov) -> None:
-    """Write a `Simulation`'s recorded series and C(τ) to NetCDF, with provenance attributes."""
+def save_simulation(sim, tau_star, path, prov) -> None:
+    """Write a `Simulation`'s recorded series, C(τ) and τ* to NetCDF, with provenance attributes."""
     import numpy as np
 
     b = ("network",) if np.ndim(sim.var_x) > 0 else ()
     series = {name: b + ("t",) for name in ("x2", "pr_A", "xdot_norm")}
     data = {"x": (b + ("t", "unit"), np.asarray(sim.x)), "C": (b + ("tau",), np.asarray(sim.C))}
     data |= {name: (dims, np.asarray(getattr(sim, name))) for name, dims in series.items()}
-    data |= {name: (b, np.asarray(getattr(sim, name))) for name in ("var_x", "C0", "tau_star")}
+    data |= {name: (b, np.asarray(getattr(sim, name))) for name in ("var_x", "C0")}
+    data["tau_star"] = (b, np.asarray(tau_star))
     cli.write_netcdf(data, {"t": np.asarray(sim.t), "tau": np.asarray(sim.lags)}, path, prov)

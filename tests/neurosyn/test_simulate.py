@@ -1,5 +1,6 @@
 """Oracles for the finite-size simulator (neurosyn/_simulate.py, _integrators.py, _schedule.py)."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
@@ -299,3 +300,19 @@ def test_tau_star_of_a_batch_shares_the_lag_grid():
     np.testing.assert_allclose(np.asarray(batch), float(ns.tau_star(C, lags)), rtol=1e-12)
     T = float(ns.pr_A_theory(C, lags, 2.5))
     np.testing.assert_allclose(np.asarray(ns.pr_A_theory(jnp.stack([C, C]), jnp.stack([lags, lags]), 2.5)), T)
+
+
+def test_simulated_tau_star_warns_when_the_lag_window_truncates_it():
+    # Oracle: C = e^{−τ/3} recorded to τ_max gives τ* = 1.5 (1 − e^{−2τ_max/3}). To τ_max = 3 (C/C(0) = 0.37
+    # at the last lag) that is 1.297 and a WindowWarning; to τ_max = 30 (4.5e-5) 1.5 and no warning.
+    net = ns.Network(N=10, g=0.5, k=0.0, p=2.5)
+    sim = ns.simulate(net, 4.0, key=jr.key(0), t_burn=0.0, record=ns.Record(dt=0.2, units=(), tau_max=0.0))
+    for tau_max, expected in ((3.0, 1.5 * (1 - np.exp(-2.0))), (30.0, 1.5)):
+        lags = jnp.arange(round(tau_max / 0.2) + 1) * 0.2
+        sim = eqx.tree_at(lambda s: (s.lags, s.C), sim, (lags, 0.4 * jnp.exp(-lags / 3.0)))
+        if tau_max < 10:
+            with pytest.warns(ns.WindowWarning, match="lower bound; raise Record.tau_max"):
+                tau = float(sim.tau_star)
+        else:
+            tau = float(sim.tau_star)  # filterwarnings = error: a warning here fails
+        assert tau == pytest.approx(expected, rel=3e-3)
