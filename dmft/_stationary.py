@@ -130,6 +130,12 @@ class AndersonMixing:
             sampling noise of one evaluation (its batch standard error), so the iteration error is a small
             fraction of the statistical error.
         rtol: also converged when the residual/C(0) falls below rtol.
+        safeguard: when set, an Anderson step that raises the residual more than this factor is undone: the
+            iteration returns to the previous iterate, clears the history and takes the damped step. None
+            (default): never undo. Measured from cold starts at g = 2 (1024 samples): at k = −5 an overshoot
+            strands the unguarded iteration at C(0) = 0.17 (residual 2 %), while safeguard=4 converges in 33
+            evaluations to 0.2722; at k = 1, p = 20 the unguarded iteration converges (40 evaluations) through
+            a 19-fold residual spike that safeguard=4 would undo, and then stalls.
     """
 
     depth: int = 5
@@ -137,6 +143,7 @@ class AndersonMixing:
     reg: float = 1e-6
     tol: float = 0.1
     rtol: float = 1e-6
+    safeguard: float | None = None
 
     def __post_init__(self):
         check_int("depth", self.depth, "Anderson depth", minimum=0)
@@ -146,6 +153,10 @@ class AndersonMixing:
         check_nonnegative("reg", self.reg, "regularisation")
         check_positive("tol", self.tol, "residual tolerance relative to the sampling noise")
         check_nonnegative("rtol", self.rtol, "residual tolerance")
+        if self.safeguard is not None and not self.safeguard > 1:
+            raise ValueError(
+                f"safeguard (residual growth factor) must be > 1 or None, got safeguard={self.safeguard!r}"
+            )
 
 
 def DampedIteration(alpha: float = 0.4, **kwargs) -> AndersonMixing:
@@ -515,6 +526,7 @@ def solve_dmft(
         n = _window(n_lag, dt, p_burn, tau0)
         w_lag = lag_window(n_lag, method.lag_window)
         hist: list = []
+        undo = None  # (C, Cx, r, rx, res) before the last Anderson (not damped) step
         done = False
         for _ in range(max_steps):
             stride = max(1, M * n[0] // method.n_x_samples)  # at least n_x_samples values (if M·n allows)
@@ -558,6 +570,10 @@ def solve_dmft(
             res = float(max(np.max(np.abs(r)), np.max(np.abs(rx)) if memory.cross else 0.0) / F[0])
             noise = float(np.max(err) / F[0])
             history[it - 1] = res
+            if undo is not None and res > solver.safeguard * undo[-1]:
+                # the last Anderson step overshot: back to the iterate before it, to take a damped step
+                C, Cx, r, rx, res = undo
+                F, Fx, hist = C + r, Cx + rx, []
             tau0 = max(_connected_tau_star(F, lags, symmetric), 0.1)
             # the lag range follows the correlation time, τ_max ≥ window_tau·τ* (measured tails are not used
             # to grow it: at the frozen-noise fixed point their noise is amplified by the slow direction)
@@ -568,7 +584,7 @@ def solve_dmft(
                 C, Cx = _extend(F, n_lag, symmetric), _extend(Fx, n_lag, symmetric)
                 n = _window(n_lag, dt, p_burn, tau0)
                 w_lag = lag_window(n_lag, method.lag_window)
-                hist = []
+                hist, undo = [], None
                 continue
             if res <= solver.tol * noise or res <= solver.rtol:
                 reps.append(
@@ -578,6 +594,7 @@ def solve_dmft(
                 )
                 done = True
                 break
+            undo = (C, Cx, r, rx, res) if solver.safeguard is not None and solver.depth > 0 and hist else None
             C_next = _anderson_step(C, r, hist, solver)
             hist = ([(C, r)] + hist)[: solver.depth]
             C = C_next
@@ -670,7 +687,8 @@ def solve_dmft(
         raise ConvergenceError(
             f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}) did not converge: status "
             f"'{Status[status]}'; residual {res:.3g} vs noise {noise:.3g} after {it} iterations. "
-            "Try max_steps larger (it is per replicate), more n_samples, a smaller alpha, or a better init: "
-            "a warm start from the solution at a nearby k, Stationary(init=that_solution)."
+            "Try max_steps larger (it is per replicate), more n_samples, a smaller alpha, "
+            "solver=AndersonMixing(safeguard=4.0) (undoes overshooting steps), or a better init: a warm "
+            "start from the solution at a nearby k, Stationary(init=that_solution)."
         )
     return sol
