@@ -84,6 +84,20 @@ class Lifetimes(eqx.Module):
         )
 
 
+def check_options(T_cap, *, threshold, chunk, record_dt, stop, settle_tol=1e-6) -> str:
+    """The checks of `lifetimes`' run options (the CLI makes them before its costly deformation)."""
+    check_positive("T_cap", T_cap, "longest run")
+    check_positive("threshold", threshold, "collapse threshold on ‖x‖/√N")
+    check_positive("settle_tol", settle_tol, "settling threshold on ‖ẋ‖/√N")
+    check_positive("chunk", chunk, "time per chunk")
+    check_positive("record_dt", record_dt, "resolution of the lifetimes")
+    if record_dt > chunk:
+        raise ValueError(f"record_dt={record_dt} must be <= chunk={chunk}")
+    if abs(T_cap / record_dt - round(T_cap / record_dt)) > 1e-9 * max(1.0, T_cap / record_dt):
+        raise ValueError(f"T_cap={T_cap} must be a whole number of record_dt={record_dt}")
+    return check_choice("stop", stop, STOPS)
+
+
 def lifetimes(
     net: Network,
     T_cap: float,
@@ -122,13 +136,9 @@ def lifetimes(
     Returns:
         `Lifetimes`, with each network's outcome, its time, and the network-time spent.
     """
-    check_positive("T_cap", T_cap, "longest run")
-    check_positive("threshold", threshold, "collapse threshold on ‖x‖/√N")
-    check_positive("settle_tol", settle_tol, "settling threshold on ‖ẋ‖/√N")
-    check_positive("chunk", chunk, "time per chunk")
-    stop = check_choice("stop", stop, STOPS)
-    if record_dt > chunk:
-        raise ValueError(f"record_dt={record_dt} must be <= chunk={chunk}")
+    stop = check_options(
+        T_cap, threshold=threshold, chunk=chunk, record_dt=record_dt, stop=stop, settle_tol=settle_tol
+    )
     x0 = jnp.asarray(x0)
     if x0.ndim != 2 or x0.shape[1] != net.N:
         raise ValueError(f"x0 has shape {x0.shape}; expected (n_networks, N) with N={net.N}")

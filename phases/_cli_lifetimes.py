@@ -48,6 +48,7 @@ def lifetimes_cmd(
     import numpy as np
 
     import neurosyn as ns
+    from neurosyn._lifetime import check_options
 
     params = dict(g=g, k=k, p=p, N=N, networks=networks, T_cap=T_cap, stop=stop, record_dt=record_dt)
     params |= dict(chunk=chunk, threshold=threshold, dt=dt, g_start=g_start, g_step=g_step, t_step=t_step)
@@ -55,14 +56,8 @@ def lifetimes_cmd(
     path = cli.out_path(out)
     with cli.failing_on(ValueError, ns.NeurosynError):
         ns.check_int("networks", networks, "number of independent networks")
-        ns.check_choice("stop", stop, ("median", "all"))  # run options are checked before the deformation
-        for name, value, meaning in (
-            ("T_cap", T_cap, "longest run"),
-            ("threshold", threshold, "collapse threshold on ‖x‖/√N"),
-            ("record_dt", record_dt, "resolution of the lifetimes"),
-            ("chunk", chunk, "time per chunk"),
-        ):
-            ns.check_positive(name, value, meaning)
+        # the run options are checked before the costly deformation
+        check_options(T_cap, threshold=threshold, chunk=chunk, record_dt=record_dt, stop=stop)
         net = ns.Network(N=N, g=g, k=k, p=p)
         t0 = time.perf_counter()
         state, J0 = ns.deform(

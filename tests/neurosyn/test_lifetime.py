@@ -117,6 +117,7 @@ def test_checkpoint_resumes_an_interrupted_run(key, tmp_path, monkeypatch):
         (dict(settle_tol=-1.0), "settle_tol"),
         (dict(stop="mean"), "stop"),
         (dict(chunk=1.0, record_dt=2.0), "record_dt=2.0 must be <= chunk=1.0"),
+        (dict(record_dt=3.0), "T_cap=10.0 must be a whole number of record_dt=3.0"),
         (dict(x0=jnp.zeros(30)), r"x0 has shape \(30,\)"),
     ],
 )
