@@ -105,6 +105,7 @@ def balanced_cmd(
             rates=dict(zip(net.names, np.asarray(sim.rates_mean).tolist(), strict=True)),
             rates_sem=dict(zip(net.names, np.asarray(sim.rates_sem).tolist(), strict=True)),
             weights=_weights(net, np.asarray(sim.j[-1])),
+            weights_effective=_weights(net, np.asarray(sim.j_eff[-1])),
             n_dropped=sim.n_dropped,
             wall_s=sim.wall_s,
         )
@@ -112,7 +113,11 @@ def balanced_cmd(
             f"  simulation (N={N}, T={T} s): "
             + ", ".join(f"r_{a} = {fmt(r)} Hz" for a, r in result["simulation"]["rates"].items())
             + "; "
-            + ", ".join(f"j[{k}] = {fmt(result['simulation']['weights'][k])}" for k in plastic_names)
+            + ", ".join(
+                f"j[{k}] = {fmt(result['simulation']['weights'][k])} "
+                f"(spike-weighted {fmt(result['simulation']['weights_effective'][k])})"
+                for k in plastic_names
+            )
         )
     result["wall_s"] = time.perf_counter() - t0
     params |= dict(simulate=simulate, T=T, dt=dt)
@@ -149,6 +154,7 @@ def _save(path, net, fp, static, sim, prov) -> None:
         data |= {
             "sim_rate": (("t", "population"), np.asarray(sim.rates, dtype=float)),
             "sim_j": (("t", "post", "pre"), np.asarray(sim.j, dtype=float)),
+            "sim_j_eff": (("t", "post", "pre"), np.asarray(sim.j_eff, dtype=float)),
             "sim_rate_mean": (pop, np.asarray(sim.rates_mean, dtype=float)),
         }
         coords["t"] = np.asarray(sim.t, dtype=float)

@@ -57,6 +57,11 @@ class SpikingResult(eqx.Module):
 
     ``t``: end of each recording interval (ms); ``rates``: population rates in each interval (Hz);
     ``j``: population-mean scaled weights √N ⟨J_ab⟩ over existing synapses at those times;
+    ``j_eff``: the weights the mean field sees, each synapse weighted by its presynaptic spike count in the
+    interval: j_eff_ab = √N Σ J_ki s_i / Σ M_ki s_i (k in a, i in b; NaN if b did not spike). Equal to ``j``
+    while the weights within a block are equal; once STDP has made J_ki depend on the presynaptic rate (iSTDP
+    weakens inhibition from active cells fastest) ``j`` keeps a memory of its start, and ``j_eff`` is the
+    weight that balances the rates;
     ``rates_mean``: rates averaged over t > t_burn (Hz) with ``rates_sem`` (standard error over intervals);
     ``n_dropped``: spikes lost to the per-step buffers (nonzero makes ``ok`` false; raise max_spikes).
     """
@@ -64,6 +69,7 @@ class SpikingResult(eqx.Module):
     t: Float[Array, " R"]
     rates: Float[Array, "R n"]
     j: Float[Array, "R n n"]
+    j_eff: Float[Array, "R n n"]
     j0: Float[Array, "n n"]
     rates_mean: Float[Array, " n"]
     rates_sem: Float[Array, " n"]
@@ -79,8 +85,10 @@ class SpikingResult(eqx.Module):
     def rate(self, name: str):
         return self.rates_mean[self.names.index(name)]
 
-    def weight(self, post: str, pre: str, when: int = -1):
-        return self.j[when, self.names.index(post), self.names.index(pre)]
+    def weight(self, post: str, pre: str, when: int = -1, effective: bool = False):
+        """j (or, with ``effective``, j_eff) from ``pre`` onto ``post`` at recording interval ``when``."""
+        j = self.j_eff if effective else self.j
+        return j[when, self.names.index(post), self.names.index(pre)]
 
 
 def _layout(net: BalancedNetwork):
@@ -254,7 +262,7 @@ def _setup(cfg: _Config, key, p, j, jx, pop, ext_pop, signs):
 def _chunk(cfg: _Config, const, state, key, rates_hz, eta_on):
     """L Euler steps; returns the new state, the population rates (Hz), mean weights and dropped spikes."""
     M, Jx, sign_pad, table, onehot = const
-    N, n, dt, K, dtype, eif = cfg.N, cfg.n, cfg.dt, cfg.K, cfg.dtype, cfg.eif
+    N, dt, K, dtype, eif = cfg.N, cfg.dt, cfg.K, cfg.dtype, cfg.eif
     sqrtN = math.sqrt(N)
     de, di, dx = cfg.decay
     sizes = jnp.asarray([b - a for a, b in cfg.slices], dtype=dtype)
@@ -291,16 +299,17 @@ def _chunk(cfg: _Config, const, state, key, rates_hz, eta_on):
             Jr = jnp.where(Mr, jnp.clip(Jr + eta_on * d / sqrtN, c[9], c[10]), Jr)
             J = J.at[idx, rb[0] : rb[1]].set(Jr)
         xtr = xtr + jnp.append(spk, False).astype(dtype)
-        counts = counts + spk.astype(dtype) @ onehot
+        counts = counts + spk.astype(dtype)
         return (V, Ie, Ii, Ix, xtr, J, counts, dropped), None
 
     lists, dropped_x = _external_events(key, cfg, rates_hz)
     V, Ie, Ii, Ix, xtr, J = state
-    carry = (V, Ie, Ii, Ix, xtr, J, jnp.zeros(n, dtype), jnp.asarray(0))
+    carry = (V, Ie, Ii, Ix, xtr, J, jnp.zeros(N, dtype), jnp.asarray(0))
     carry, _ = jax.lax.scan(step, carry, lists)
     V, Ie, Ii, Ix, xtr, J, counts, dropped = carry
-    rates = counts / sizes / (cfg.L * dt) / HZ
-    return (V, Ie, Ii, Ix, xtr, J), rates, _mean_weights(J, M, onehot, sqrtN), dropped + dropped_x
+    rates = counts @ onehot / sizes / (cfg.L * dt) / HZ
+    weights = _mean_weights(J, M, onehot, sqrtN), _mean_weights(J, M, onehot, sqrtN, counts)
+    return (V, Ie, Ii, Ix, xtr, J), rates, weights, dropped + dropped_x
 
 
 def simulate_spiking(
@@ -370,7 +379,7 @@ def simulate_spiking(
     zN = jnp.zeros(N, dtype)
     state = (V0, zN, zN, zN, jnp.zeros(N + 1, dtype), J)
     t0 = time.perf_counter()
-    rates_out, j_out, n_dropped = [], [], 0
+    rates_out, j_out, jeff_out, n_dropped = [], [], [], 0
     iterator = range(n_rec)
     if progress:
         from tqdm.auto import tqdm
@@ -383,11 +392,12 @@ def simulate_spiking(
             if not on <= t_start < off:
                 rates_hz[net.ext_names.index(name)] = 0.0
         eta_on = jnp.asarray(1.0 if t_start >= t_plastic else 0.0, dtype)
-        state, rates, jmean, dropped = _chunk(
+        state, rates, (jmean, jeff), dropped = _chunk(
             cfg, const, state, jr.fold_in(k_ext, i), jnp.asarray(rates_hz), eta_on
         )
         rates_out.append(rates)
         j_out.append(jmean)
+        jeff_out.append(jeff)
         n_dropped += int(dropped)
     t = L * dt * np.arange(1, n_rec + 1)
     R = np.asarray(jnp.stack(rates_out), dtype=float)
@@ -399,6 +409,7 @@ def simulate_spiking(
         t=jnp.asarray(t),
         rates=jnp.asarray(R),
         j=jnp.asarray(np.asarray(jnp.stack(j_out), dtype=float)),
+        j_eff=jnp.asarray(np.asarray(jnp.stack(jeff_out), dtype=float)),
         j0=jnp.asarray(np.asarray(j0, dtype=float)),
         rates_mean=jnp.asarray(R[use].mean(axis=0)),
         rates_sem=jnp.asarray(sem),
@@ -409,8 +420,13 @@ def simulate_spiking(
     )
 
 
-def _mean_weights(J, M, onehot, sqrtN):
+def _mean_weights(J, M, onehot, sqrtN, s=None):
+    """√N × the mean of J over existing synapses per (post, pre) block. With presynaptic weights ``s`` (spike
+    counts): √N Σ J_ki s_i / Σ M_ki s_i, NaN where the block's presynaptic cells are silent."""
     Jn, Mn = J[:-1, :-1], M[:-1, :-1].astype(J.dtype)
-    S = onehot.T @ Jn @ onehot
-    C = onehot.T @ Mn @ onehot
-    return sqrtN * S / jnp.maximum(C, 1)
+    pre = onehot if s is None else onehot * s[:, None]
+    S = onehot.T @ Jn @ pre
+    C = onehot.T @ Mn @ pre
+    if s is None:
+        return sqrtN * S / jnp.maximum(C, 1)
+    return jnp.where(C > 0, sqrtN * S / jnp.where(C > 0, C, 1), jnp.nan)
