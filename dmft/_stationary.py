@@ -153,7 +153,9 @@ class AndersonMixing:
         check_nonnegative("reg", self.reg, "regularisation")
         check_positive("tol", self.tol, "residual tolerance relative to the sampling noise")
         check_nonnegative("rtol", self.rtol, "residual tolerance")
-        if self.safeguard is not None and not self.safeguard > 1:
+        if self.safeguard is not None and not (
+            isinstance(self.safeguard, int | float) and self.safeguard > 1
+        ):
             raise ValueError(
                 f"safeguard (residual growth factor) must be > 1 or None, got safeguard={self.safeguard!r}"
             )
@@ -570,8 +572,10 @@ def solve_dmft(
             res = float(max(np.max(np.abs(r)), np.max(np.abs(rx)) if memory.cross else 0.0) / F[0])
             noise = float(np.max(err) / F[0])
             history[it - 1] = res
-            if undo is not None and res > solver.safeguard * undo[-1]:
-                # the last Anderson step overshot: back to the iterate before it, to take a damped step
+            undone = undo is not None and res > solver.safeguard * undo[-1]
+            if undone:
+                # the last Anderson step overshot: back to the iterate before it, to take a damped step (this
+                # evaluation's samples belong to the rejected iterate, so it cannot end the replicate)
                 C, Cx, r, rx, res = undo
                 F, Fx, hist = C + r, Cx + rx, []
             tau0 = max(_connected_tau_star(F, lags, symmetric), 0.1)
@@ -586,7 +590,7 @@ def solve_dmft(
                 w_lag = lag_window(n_lag, method.lag_window)
                 hist, undo = [], None
                 continue
-            if res <= solver.tol * noise or res <= solver.rtol:
+            if not undone and (res <= solver.tol * noise or res <= solver.rtol):
                 reps.append(
                     _Replicate(
                         F, Fx, float(x2b.mean()), float(out["mb"].mean()), out["xs"][: method.n_x_samples]
@@ -688,7 +692,12 @@ def solve_dmft(
             f"solve_dmft(g={float(g)}, k={float(k)}, p={float(p)}) did not converge: status "
             f"'{Status[status]}'; residual {res:.3g} vs noise {noise:.3g} after {it} iterations. "
             "Try max_steps larger (it is per replicate), more n_samples, a smaller alpha, "
-            "solver=AndersonMixing(safeguard=4.0) (undoes overshooting steps), or a better init: a warm "
-            "start from the solution at a nearby k, Stationary(init=that_solution)."
+            + (
+                ""
+                if solver.safeguard
+                else "solver=AndersonMixing(safeguard=4.0) (undoes overshooting steps), "
+            )
+            + "or a better init: a warm start from the solution at a nearby k, "
+            "Stationary(init=that_solution)."
         )
     return sol

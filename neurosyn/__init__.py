@@ -42,6 +42,7 @@ from ._inference import synthetic_reward as synthetic_reward  # noqa: E402
 from ._integrators import ORDER as ORDER  # noqa: E402
 from ._integrators import rk_step as rk_step  # noqa: E402
 from ._lifetime import Lifetimes as Lifetimes  # noqa: E402
+from ._lifetime import check_options as check_lifetime_options  # noqa: E402
 from ._lifetime import lifetimes as lifetimes  # noqa: E402
 from ._network import Network as Network  # noqa: E402
 from ._network import sample_couplings as sample_couplings  # noqa: E402
@@ -115,6 +116,7 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_int",
+    "check_lifetime_options",
     "check_nonnegative",
     "check_positive",
     "deform",

@@ -128,7 +128,7 @@ def lifetimes(
     Args:
         net: `Network`; x0 [n, N], J0 [n, N, N] (unit variance, J = g·J0) and A0 [n, N, N] (default 0) give
             the n initial states, e.g. from `deform(..., n_networks=n)`.
-        T_cap: longest run per network.
+        T_cap: longest run per network; a whole number of ``record_dt`` (runs end on a record).
         dt, method, dtype: integration, as in `simulate`; record_dt: the resolution of ``t_end``.
         checkpoint: a ``.npz`` path. The run is saved there after every chunk; a rerun with the same inputs
             and settings resumes from it.

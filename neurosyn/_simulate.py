@@ -21,6 +21,7 @@ from jaxtyping import Array, Float
 from ._errors import (
     NeurosynWarning,
     WindowWarning,
+    _concrete,
     check_choice,
     check_int,
     check_nonnegative,
@@ -98,18 +99,20 @@ class Simulation(eqx.Module):
         The integral stops at ``Record.tau_max``. Where |C(τ_max)|/C(0) > 0.1 in any network the missing tail
         is not negligible: τ* is then a lower bound, and a `WindowWarning` says so.
         """
-        C = np.asarray(self.C)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.abs(C[..., -1] / C[..., 0])
-        r = r[np.isfinite(r)]
-        if r.size and r.max() > TAU_STAR_TAIL:
-            lag = float(np.asarray(self.lags).reshape(-1)[-1])
-            warnings.warn(
-                f"|C(τ)|/C(0) = {r.max():.2f} at the largest recorded lag τ = {lag:g} (above "
-                f"{TAU_STAR_TAIL}): τ* is truncated there and is a lower bound; raise Record.tau_max",
-                WindowWarning,
-                stacklevel=3,  # the caller, past equinox's property wrapper
-            )
+        if _concrete(self.C) and self.C.shape[-1] > 1:  # traced (jit, vmap) or τ_max = 0: no check
+            C = np.asarray(self.C)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.abs(C[..., -1] / C[..., 0])
+            r = r[np.isfinite(r)]
+            if r.size and r.max() > TAU_STAR_TAIL:
+                lag = float(np.asarray(self.lags).reshape(-1)[-1])
+                warnings.warn(
+                    f"|C(τ)|/C(0) = {r.max():.2f} at the largest recorded lag τ = {lag:g} (above "
+                    f"{TAU_STAR_TAIL}): τ* is truncated there and is a lower bound; raise Record.tau_max "
+                    "(a run that settled, or whose C(τ) has a plateau, has no finite τ*)",
+                    WindowWarning,
+                    stacklevel=3,  # the caller, past equinox's property wrapper
+                )
         return _tau_star(self.C, self.lags)
 
     def settled(self, tol: float = 1e-6, window: float = 5.0):

@@ -105,7 +105,8 @@ def balanced_cmd(
             rates=dict(zip(net.names, np.asarray(sim.rates_mean).tolist(), strict=True)),
             rates_sem=dict(zip(net.names, np.asarray(sim.rates_sem).tolist(), strict=True)),
             weights=_weights(net, np.asarray(sim.j[-1])),
-            weights_effective=_weights(net, np.asarray(sim.j_eff[-1])),
+            # spike-weighted, averaged over the second half of the run (one interval is noisy)
+            weights_effective=_weights(net, np.nanmean(np.asarray(sim.j_eff)[len(sim.t) // 2 :], axis=0)),
             n_dropped=sim.n_dropped,
             wall_s=sim.wall_s,
         )

@@ -24,7 +24,9 @@ def lifetimes_cmd(
     p: cli.P = 2.5,
     N: Annotated[int, typer.Option("--N", help="number of neurons")] = 200,
     networks: Annotated[int, typer.Option(help="independent networks")] = 16,
-    T_cap: Annotated[float, typer.Option("--T-cap", help="longest run per network")] = 1e5,
+    T_cap: Annotated[
+        float, typer.Option("--T-cap", help="longest run per network (a whole number of --record-dt)")
+    ] = 1e5,
     stop: Annotated[str, typer.Option(help="median: stop once the median is fixed; all: run all")] = "median",
     record_dt: Annotated[float, typer.Option(help="resolution of the lifetimes")] = 1.0,
     chunk: Annotated[float, typer.Option(help="time between checkpoints (ended networks leave)")] = 1000.0,
@@ -48,7 +50,6 @@ def lifetimes_cmd(
     import numpy as np
 
     import neurosyn as ns
-    from neurosyn._lifetime import check_options
 
     params = dict(g=g, k=k, p=p, N=N, networks=networks, T_cap=T_cap, stop=stop, record_dt=record_dt)
     params |= dict(chunk=chunk, threshold=threshold, dt=dt, g_start=g_start, g_step=g_step, t_step=t_step)
@@ -57,7 +58,7 @@ def lifetimes_cmd(
     with cli.failing_on(ValueError, ns.NeurosynError):
         ns.check_int("networks", networks, "number of independent networks")
         # the run options are checked before the costly deformation
-        check_options(T_cap, threshold=threshold, chunk=chunk, record_dt=record_dt, stop=stop)
+        ns.check_lifetime_options(T_cap, threshold=threshold, chunk=chunk, record_dt=record_dt, stop=stop)
         net = ns.Network(N=N, g=g, k=k, p=p)
         t0 = time.perf_counter()
         state, J0 = ns.deform(

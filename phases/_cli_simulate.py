@@ -31,6 +31,9 @@ def simulate_cmd(
     method: Annotated[str, typer.Option(help="integrator: euler, heun or rk4")] = "rk4",
     dtype: Annotated[str, typer.Option(help="float32 or float64")] = "float64",
     networks: Annotated[int, typer.Option(help="independent networks (vmap over seeds)")] = 1,
+    tau_max: Annotated[
+        float | None, typer.Option(help="largest lag of C(τ), which bounds τ* [default min(60, T/4)]")
+    ] = None,
     deform: Annotated[
         bool, typer.Option(help="prepare the state by annealing g down from 1.4 (for g < 1)")
     ] = False,
@@ -47,7 +50,7 @@ def simulate_cmd(
     import neurosyn as ns
 
     params = dict(g=g, k=k, p=p, N=N, T=T, dt=dt, t_burn=t_burn, method=method, dtype=dtype)
-    params |= dict(networks=networks, deform=deform)
+    params |= dict(networks=networks, deform=deform, tau_max=tau_max)
     with cli.failing_on():
         params["rule"] = repr(rule)
         net, key = cli.rule_network(N, g, k, p, rule, jr.key(seed))
@@ -71,7 +74,9 @@ def simulate_cmd(
             A0=A0,
             J0=J0,
             progress=not quiet and not json_,
-            record=ns.Record(dt=max(dt, round(0.2 / dt) * dt), tau_max=min(60.0, T / 4)),
+            record=ns.Record(
+                dt=max(dt, round(0.2 / dt) * dt), tau_max=min(60.0, T / 4) if tau_max is None else tau_max
+            ),
         )
         wall = time.perf_counter() - t0
     mean = lambda a: float(jnp.mean(a))
@@ -79,13 +84,17 @@ def simulate_cmd(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ns.WindowWarning)
         tau_star = sim.tau_star
+    truncated = any(issubclass(w.category, ns.WindowWarning) for w in caught)
+    for w in caught:  # anything else is shown as usual
+        if not issubclass(w.category, ns.WindowWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     result = dict(
         params=params,
         seed=seed,
         var_x=mean(sim.var_x),
         C0=mean(sim.C0),
         tau_star=mean(tau_star),
-        tau_star_truncated=bool(caught),
+        tau_star_truncated=truncated,
         pr_A=mean(jnp.nanmean(sim.pr_A[..., sim.t > sim.t_burn], axis=-1)),
         settled=settled,
         quiescent=bool(jnp.all(sim.quiescent())),
@@ -102,7 +111,7 @@ def simulate_cmd(
         f"{' networks=' + str(networks) if networks > 1 else ''}"
     )
     lag_max = float(sim.lags.reshape(-1)[-1])
-    bound = f"  (lower bound: C(τ) not decayed by τ = {lag_max:g})" if caught else ""
+    bound = f"  (lower bound: C(τ) not decayed by τ = {lag_max:g}; raise --tau-max)" if truncated else ""
     rows = [
         ("Var x", fmt(result["var_x"])),
         ("C(0)", fmt(result["C0"])),

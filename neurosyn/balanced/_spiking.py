@@ -260,7 +260,8 @@ def _setup(cfg: _Config, key, p, j, jx, pop, ext_pop, signs):
 
 @functools.partial(jax.jit, static_argnums=0)
 def _chunk(cfg: _Config, const, state, key, rates_hz, eta_on):
-    """L Euler steps; returns the new state, the population rates (Hz), mean weights and dropped spikes."""
+    """L Euler steps; returns the new state, the population rates (Hz), the (plain, spike-weighted) mean
+    weights and the dropped spikes."""
     M, Jx, sign_pad, table, onehot = const
     N, dt, K, dtype, eif = cfg.N, cfg.dt, cfg.K, cfg.dtype, cfg.eif
     sqrtN = math.sqrt(N)

@@ -316,3 +316,11 @@ def test_simulated_tau_star_warns_when_the_lag_window_truncates_it():
         else:
             tau = float(sim.tau_star)  # filterwarnings = error: a warning here fails
         assert tau == pytest.approx(expected, rel=3e-3)
+    # a batch warns when any network is cut; a silent network (C = 0) and a single lag (τ_max = 0) do not
+    lags = jnp.arange(16) * 0.2
+    sim = eqx.tree_at(lambda s: (s.lags, s.C), sim, (lags, jnp.stack([jnp.exp(-lags / 3.0), jnp.zeros(16)])))
+    with pytest.warns(ns.WindowWarning, match="0.37 at the largest recorded lag τ = 3"):
+        tau = np.asarray(sim.tau_star)
+    assert tau[0] == pytest.approx(1.5 * (1 - np.exp(-2.0)), rel=3e-3) and np.isnan(tau[1])
+    sim = eqx.tree_at(lambda s: (s.lags, s.C), sim, (lags[:1], jnp.ones((2, 1))))
+    assert np.all(np.asarray(sim.tau_star) == 0.0)  # no warning: filterwarnings = error
