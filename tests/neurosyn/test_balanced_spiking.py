@@ -31,6 +31,7 @@ def test_static_network_rates_match_balance(key):
     np.testing.assert_allclose(sim.j[-1], [[25.0, -150.0], [112.5, -250.0]], rtol=1e-5)
     # equal weights within each block: the spike-weighted mean is the same number
     np.testing.assert_allclose(sim.j_eff[-1], sim.j[-1], rtol=1e-5)
+    assert float(sim.weight("e", "i", effective=True)) == float(sim.j_eff[-1, 0, 1])
 
 
 def test_spike_weighted_mean_weight_against_a_loop():
