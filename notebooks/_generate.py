@@ -114,9 +114,10 @@ for i, k in enumerate(k_values):
                           n_networks=n_networks)
     C = np.asarray(sims[k].C)  # [networks, lags]
     C_sim[k], C_sim_err[k] = C.mean(0), C.std(0, ddof=1) / np.sqrt(n_networks)
-    with warnings.catch_warnings(record=True) as truncated:  # C(τ_max) > 0.1 C(0): τ* is a lower bound
+    with warnings.catch_warnings(record=True) as caught:  # C(τ_max) > 0.1 C(0): τ* is a lower bound
         warnings.simplefilter("always", ns.WindowWarning)
         tau_sim[k] = np.asarray(sims[k].tau_star)
+    truncated = any(issubclass(w.category, ns.WindowWarning) for w in caught)
     sol = theory[k]
     print(f"k={k:+.1f}: C(0) DMFT {float(sol.C0):.3f} ± {float(sol.C_err[0]):.3f}, sim {C_sim[k][0]:.3f} "
           f"± {C_sim_err[k][0]:.3f};  tau* DMFT {float(sol.tau_star):.2f}, sim {tau_sim[k].mean():.2f}"
