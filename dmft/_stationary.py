@@ -240,7 +240,7 @@ def _cv_coefficient(y, y0):
 
 
 @eqx.filter_jit
-def _evaluate(C, w, g, key, static, q=0.0):
+def _evaluate(C, w, g, key, static, q=None):
     """One Monte Carlo evaluation of the DMFT map C ↦ ⟨φφ⟩ as batch means, plus ⟨x²⟩ and diagnostics.
 
     The single site runs over n_burn steps of burn-in (the end of the periodic field), then one period, on
@@ -250,14 +250,17 @@ def _evaluate(C, w, g, key, static, q=0.0):
     exponential-trapezoid scheme with k = 0, by FFT). x₀ is Gaussian with the circulant covariance Δ returned
     here, so ⟨φ(x₀)φ(x₀)⟩ is known by quadrature (`_PairTable`); the caller subtracts β·(estimate − exact).
     At k = 0, x = x₀ and the estimate is exact.
+    ``q`` is the plateau of a rule that breaks x → −x; None (static) for a symmetric one, which compiles
+    without the offset's draw.
     """
     (n, n_burn), n_lag, M, n_batches, phi, block, stride, dt, memory = static
-    S = circulant_spectrum(g**2 * (C - q), n)
+    S = circulant_spectrum(g**2 * (C if q is None else C - q), n)
     eta = field_from_white(jr.normal(key, (M, n), dtype=C.dtype), S)
     # plateau q = lim C(τ) (rules breaking x → −x): a frozen Gaussian offset per site of variance g² q
     # (a separate stream, so that η is unchanged when q = 0)
-    q_pos = jnp.maximum(q, 0.0)
-    eta = eta + g * jnp.sqrt(q_pos) * jr.normal(jr.fold_in(key, 7), (M, 1), dtype=C.dtype)
+    q_pos = 0.0 if q is None else jnp.maximum(q, 0.0)
+    if q is not None:
+        eta = eta + g * jnp.sqrt(q_pos) * jr.normal(jr.fold_in(key, 7), (M, 1), dtype=C.dtype)
     eta2 = jnp.concatenate([eta[:, n - n_burn :], eta, eta[:, :1]], axis=1)
     mem_phi = phi if memory is None else _PostTransfer(phi, memory)
     x = _integrate(eta2, w, eta2[:, 0], dt, mem_phi, block)[:, n_burn : n_burn + n]
@@ -537,8 +540,8 @@ def solve_dmft(
             n_full = n[0] // 2 + 1
             static = (n, n_full, M, nb, net.phi, method.block, stride, dt, general)
             w = memory.weights(net, jnp.asarray(Cx if memory.cross else C), dt)
-            q = _plateau(C, symmetric)
-            out = _evaluate(jnp.asarray(_extend(C, n_full, symmetric)), w, g, key_r, static, jnp.asarray(q))
+            q = None if symmetric else jnp.asarray(_plateau(C, symmetric))
+            out = _evaluate(jnp.asarray(_extend(C, n_full, symmetric)), w, g, key_r, static, q)
             out = {
                 name: np.asarray(v)[..., :n_lag] if name in _LAG_OUTPUTS else np.asarray(v)
                 for name, v in out.items()

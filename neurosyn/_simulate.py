@@ -153,21 +153,46 @@ def _init_carry(J0, x0, A0, n_lags, dtype, n_delay=0, phi0=None):
     )
 
 
-def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_burn):
-    """Advance one network through ``len(controls)`` record blocks of ``n_sub`` RK steps each."""
+@eqx.filter_jit
+def _init(net, key, J0, x0, A0, n_lags, dtype, n_delay, n_networks, axes):
+    """The initial carry and the event key of one network, or of ``n_networks`` (vmapped over split keys and
+    the batched entries of ``axes``); one compilation per shape instead of many small eager ones."""
+
+    def one(key, J0_, x0_, A0_):
+        key_J, key_x0, key_ev = jr.split(key, 3)
+        # drawn in float64 and cast, so one key gives the same network in either precision
+        J0_ = (sample_J0(key_J, net.N) if J0_ is None else J0_).astype(dtype)
+        x0_ = (jr.normal(key_x0, (net.N,)) if x0_ is None else x0_).astype(dtype)
+        A0_ = jnp.zeros((net.N, net.N), dtype) if A0_ is None else A0_.astype(dtype)
+        return _init_carry(net.g * J0_, x0_, A0_, n_lags, dtype, n_delay, net.phi(x0_)), key_ev
+
+    if n_networks is None:
+        return one(key, J0, x0, A0)
+    return jax.vmap(one, in_axes=(0, *axes))(jr.split(key, n_networks), J0, x0, A0)
+
+
+def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_burn, kicks, shuffles):
+    """Advance one network through ``len(controls)`` record blocks of ``n_sub`` RK steps each.
+
+    ``kicks`` and ``shuffles`` (static) say whether the schedule has any `Perturb` or `ShuffleJ`; without
+    them the block compiles without the random draws, which dominate its compile time.
+    """
     N = net.N
     n_lags = carry["hist"].shape[0]
 
     def block(c, ctrl):
         b, plastic, clamp, clamp_value, kick, shuffle = ctrl
         kb = jr.fold_in(key, b)
-        x = c["x"] + kick * jr.normal(jr.fold_in(kb, 0), c["x"].shape, c["x"].dtype)
-        J = lax.cond(
-            shuffle,
-            lambda J: jr.permutation(jr.fold_in(kb, 1), J.ravel()).reshape(J.shape),
-            lambda J: J,
-            c["J"],
-        )
+        x, J = c["x"], c["J"]
+        if kicks:
+            x = x + kick * jr.normal(jr.fold_in(kb, 0), x.shape, x.dtype)
+        if shuffles:
+            J = lax.cond(
+                shuffle,
+                lambda J: jr.permutation(jr.fold_in(kb, 1), J.ravel()).reshape(J.shape),
+                lambda J: J,
+                J,
+            )
         x = jnp.where(clamp, clamp_value, x)
 
         def step(_, xa):
@@ -239,9 +264,20 @@ def _delayed_step(net, J, x, A, phist, dt, method, plastic, clamp, clamp_value):
 
 @eqx.filter_jit
 def _run_segment(net, carry, controls, block0, keys, static):
-    n_sub, dt, method, units, b_burn, batched = static
+    n_sub, dt, method, units, b_burn, batched, kicks, shuffles = static
     f = lambda c, k: _segment(
-        net, c, controls, block0, k, n_sub=n_sub, dt=dt, method=method, units=units, b_burn=b_burn
+        net,
+        c,
+        controls,
+        block0,
+        k,
+        n_sub=n_sub,
+        dt=dt,
+        method=method,
+        units=units,
+        b_burn=b_burn,
+        kicks=kicks,
+        shuffles=shuffles,
     )
     if batched:
         return jax.vmap(f)(carry, keys)
@@ -331,29 +367,19 @@ def simulate(
         lambda n: (n.g, n.k, n.p), net, tuple(jnp.asarray(v, dtype) for v in (net.g, net.k, net.p))
     )
 
-    def init(key, J0_, x0_, A0_):
-        key_J, key_x0, key_ev = jr.split(key, 3)
-        # drawn in float64 and cast, so one key gives the same network in either precision
-        J0_ = (sample_J0(key_J, net.N) if J0_ is None else J0_).astype(dtype)
-        x0_ = (jr.normal(key_x0, (net.N,)) if x0_ is None else x0_).astype(dtype)
-        A0_ = jnp.zeros((net.N, net.N), dtype) if A0_ is None else A0_.astype(dtype)
-        return _init_carry(net_d.g * J0_, x0_, A0_, n_lags, dtype, n_delay, net.phi(x0_)), key_ev
-
     given = [None if a is None else jnp.asarray(a) for a in (J0, x0, A0)]
     for name, a, nd in zip(("J0", "x0", "A0"), given, (2, 1, 2), strict=True):
         if a is not None and (a.ndim not in (nd, nd + batched) or a.shape[-1] != net.N):
             raise ValueError(
                 f"{name} has shape {a.shape}; expected {(net.N,) * nd} (or with a leading batch axis)"
             )
-    if batched:
-        axes = [None if a is None or a.ndim == nd else 0 for a, nd in zip(given, (2, 1, 2), strict=True)]
-        carry, ev_keys = jax.vmap(init, in_axes=(0, *axes))(jr.split(key, n_networks), *given)
-    else:
-        carry, ev_keys = init(key, *given)
+    axes = tuple(None if a is None or a.ndim == nd else 0 for a, nd in zip(given, (2, 1, 2), strict=True))
+    carry, ev_keys = _init(net_d, key, *given, n_lags, dtype, n_delay, n_networks if batched else None, axes)
 
     ctrl_all = (schedule or Schedule()).controls(n_blocks, record.dt)
     seg_blocks = max(1, int(round(segment / record.dt)))
-    static = (n_sub, dt, method, tuple(int(u) for u in record.units), b_burn, batched)
+    events = (bool(ctrl_all["kick"].any()), bool(ctrl_all["shuffle"].any()))
+    static = (n_sub, dt, method, tuple(int(u) for u in record.units), b_burn, batched, *events)
     outs = []
     bar = None
     if progress:

@@ -49,15 +49,24 @@ def _check(g, k, p, C0):
     ns.check_nonnegative("C0", C0, "C(0) = <phi^2>")
 
 
-@jax.jit
 def _S(lam, g, k, p, C0, d):
     """S(λ) = g² ⟨ d² / |(1 + λ) − k C0 d/(1 + pλ)|² ⟩ over d = φ′(x); λ any shape.
 
     Written with the low-rank shift k C0 d/(1 + pλ) so that k = 0 gives g²⟨d²⟩/|1 + λ|² even at λ = −1/p,
     while for k ≠ 0 the shift diverges there and S(−1/p) = 0 (the hole opened by the −1/p delta function).
+    λ is flattened and padded to a power of two, so that grids of different sizes share compilations.
     """
-    shape = lam.shape
-    flat = lam.ravel()
+    if isinstance(lam, jax.core.Tracer):
+        return _S_flat(lam.ravel(), g, k, p, C0, d).reshape(lam.shape)
+    lam = np.asarray(lam)
+    n = lam.size
+    padded = np.zeros(max(64, 1 << max(0, n - 1).bit_length()), np.result_type(lam.dtype, np.complex128))
+    padded[:n] = lam.ravel()
+    return jnp.asarray(np.asarray(_S_flat(jnp.asarray(padded), g, k, p, C0, d))[:n].reshape(lam.shape))
+
+
+@jax.jit
+def _S_flat(flat, g, k, p, C0, d):
     one_p = 1.0 + p * flat
     pole = (one_p == 0) & (k != 0)
     shift = jnp.where(k == 0, 0.0, k * C0 / jnp.where(one_p == 0, 1.0, one_p))
@@ -68,7 +77,7 @@ def _S(lam, g, k, p, C0, d):
         return jnp.where(pole_, 0.0, value)
 
     batch = max(1, min(flat.size, _MAP_ELEMENTS // max(1, d.size)))
-    return lax.map(point, (flat, shift, pole), batch_size=batch).reshape(shape)
+    return lax.map(point, (flat, shift, pole), batch_size=batch)
 
 
 def support_function(

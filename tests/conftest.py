@@ -1,4 +1,4 @@
-"""Strict test configuration: float64, no silent rank promotion, a per-test PRNG key."""
+"""Strict test configuration: float64, no silent rank promotion, a per-test PRNG key, notebooks first."""
 
 import zlib
 
@@ -16,3 +16,9 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 def key(request):
     """A key fixed for each test yet different between tests."""
     return jr.key(zlib.crc32(request.node.nodeid.encode()))
+
+
+def pytest_collection_modifyitems(items):
+    """Run the figure notebooks first: they are the longest items (30–100 s each), and starting them early
+    lets `pytest -n 2` fill the rest of both workers with short tests instead of idling on a late notebook."""
+    items.sort(key=lambda item: "tests/notebooks/" not in item.nodeid.replace("\\", "/"))
