@@ -12,7 +12,6 @@ import math
 
 import equinox as eqx
 import jax.numpy as jnp
-import numpy as np
 from jaxtyping import Array, Float
 
 from neurosyn import check_finite, check_positive
@@ -114,9 +113,6 @@ def _plateau(C, symmetric):
     return jnp.mean(C[-max(2, C.shape[-1] // 10) :])
 
 
-_ODD_GRID = np.linspace(-1.0, 1.0, 101)
-
-
 class _RuleMemory(MemoryTerm):
     """Common part of the rule kernels: f_post, f_pre from the rule's single-site forms; C_pre,φ tracked."""
 
@@ -131,8 +127,7 @@ class _RuleMemory(MemoryTerm):
         return self.rule.site_pre(phi)
 
     def symmetric(self) -> bool:
-        grid = jnp.asarray(_ODD_GRID)
-        return bool(np.allclose(np.asarray(self.f_post(-grid)), -np.asarray(self.f_post(grid)), atol=1e-12))
+        return self.rule.sign_symmetric()
 
     def _trapezoid(self, kernel, Cx, n, dt):
         w = dt * kernel * _pad_tail(Cx, n, _plateau(Cx, self.symmetric()))

@@ -114,7 +114,7 @@ for i, k in enumerate(k_values):
                           n_networks=n_networks)
     C = np.asarray(sims[k].C)  # [networks, lags]
     C_sim[k], C_sim_err[k] = C.mean(0), C.std(0, ddof=1) / np.sqrt(n_networks)
-    with warnings.catch_warnings(record=True) as caught:  # C(τ_max) > 0.1 C(0): τ* is a lower bound
+    with warnings.catch_warnings(record=True) as caught:  # C's tail (rms) > 0.1 C(0): τ* is a lower bound
         warnings.simplefilter("always", ns.WindowWarning)
         tau_sim[k] = np.asarray(sims[k].tau_star)
     truncated = any(issubclass(w.category, ns.WindowWarning) for w in caught)

@@ -95,6 +95,7 @@ def simulate_cmd(
         C0=mean(sim.C0),
         tau_star=mean(tau_star),
         tau_star_truncated=truncated,
+        plateau_q=mean(sim.q),
         pr_A=mean(jnp.nanmean(sim.pr_A[..., sim.t > sim.t_burn], axis=-1)),
         settled=settled,
         quiescent=bool(jnp.all(sim.quiescent())),
@@ -116,6 +117,7 @@ def simulate_cmd(
         ("Var x", fmt(result["var_x"])),
         ("C(0)", fmt(result["C0"])),
         ("tau*", fmt(result["tau_star"]) + bound),
+        *([] if sim.sign_symmetric else [("plateau q", f"{fmt(result['plateau_q'])}  (τ* is of C − q)")]),
         ("PR_A", f"{fmt(result['pr_A'])}  (time mean after burn-in)"),
         ("settled", f"{settled}   quiescent = {result['quiescent']}   finite = {result['converged']}"),
     ]

@@ -221,12 +221,6 @@ def test_expression_tau_star_at_N2000_against_the_k0_finite_size_control(key):
 # --- presynaptic-only rule: a constant input, and a frozen offset --------------------------------------
 
 
-def _presynaptic_stats(sim, t_burn=150.0):
-    """⟨φ⟩ and the plateau q = (1/N) Σ_i ⟨φ_i⟩_t² from the recorded x of all units (one network)."""
-    ph = np.tanh(np.asarray(sim.x)[np.asarray(sim.t) > t_burn])
-    return float(ph.mean()), float(np.mean(ph.mean(axis=0) ** 2))
-
-
 def _presynaptic_check(g, key):
     # With f_post ≡ 1 every neuron gets the same input I = (k/p) ∫₀^∞ e^{−τ/p} C(τ) dτ (Eqs. A5–A7); C keeps
     # the plateau q = lim C(τ) = (1/N) Σ_i ⟨φ_i⟩², because the constant input breaks x → −x, and the field
@@ -235,9 +229,11 @@ def _presynaptic_check(g, key):
     # 1/√N = 0.032; ⟨φ⟩ within 0.04 (neuron-to-neuron sd of ⟨φ_i⟩ ≈ 0.5, quenched-disorder scatter of the
     # population mean ~1/√N); q within 0.2: the frozen part scatters strongly across networks (g = 2,
     # N = 1000, T = 400, four networks: q = 0.228, 0.250, 0.375, 0.387, sd 0.08; ⟨φ⟩ 0.206–0.243): 2.5σ.
+    # τ* of the connected C − q (`Simulation.tau_star`) within 30 %: at g = 2 three networks gave 3.26, 4.04,
+    # 3.57 against the DMFT's 4.10 (512 samples); the raw C(τ) gave 16–24, growing with τ_max.
     sol = dmft.solve_dmft(_net(ns.Presynaptic(), k=1.0, p=P, g=g), dmft.Stationary(n_samples=512), key=key)
-    sim = _sim(ns.Presynaptic(), 1000, jr.fold_in(key, 1), 400.0, None, g=g, k=1.0, units=tuple(range(1000)))
-    m_sim, q_sim = _presynaptic_stats(sim)
+    sim = _sim(ns.Presynaptic(), 1000, jr.fold_in(key, 1), 400.0, None, g=g, k=1.0)
+    m_sim, q_sim = float(np.mean(sim.phi_mean)), float(sim.q)
     C = np.asarray(sol.C)
     q_dmft = float(np.mean(C[-C.size // 10 :]))
     # the constant input, as derived: the simulated input (A φ)_i is one number for all i
@@ -246,6 +242,7 @@ def _presynaptic_check(g, key):
     assert abs(float(sim.C0) - float(sol.C0)) < 1.0 / math.sqrt(1000)
     assert abs(m_sim - float(sol.phi_mean)) < 0.04
     assert abs(q_sim - q_dmft) < 0.2
+    assert abs(float(sim.tau_star) / float(sol.tau_star) - 1.0) < 0.3
 
 
 @pytest.mark.slow
