@@ -55,9 +55,10 @@ class Rule(eqx.Module):
         return 0.0
 
     def sign_symmetric(self) -> bool:
-        """True when the single-site f_post is odd (checked on φ ∈ [−1, 1]): the memory term is then odd in x,
-        the state keeps the x → −x symmetry and C(τ) decays to 0. Otherwise C(τ) has a plateau
-        q = lim C(τ) = ⟨⟨φ_i⟩_t²⟩_i (e.g. `Presynaptic`, f_post ≡ 1), and τ* is taken of C − q."""
+        """True when the single-site f_post is odd (checked on φ ∈ [−1, 1]): with an odd φ (tanh) the memory
+        term is then odd in x, the state keeps the x → −x symmetry and C(τ) decays to 0. Otherwise C(τ) has a
+        plateau q = lim C(τ) = ⟨⟨φ_i⟩_t²⟩_i (e.g. `Presynaptic`, f_post ≡ 1), and τ* is taken of C − q. The
+        DMFT uses the same criterion; a transfer function that is not odd is not considered."""
         grid = jnp.linspace(-1.0, 1.0, 101)
         return bool(jnp.allclose(self.site_post(-grid), -self.site_post(grid), atol=1e-12))
 

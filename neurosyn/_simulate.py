@@ -67,10 +67,12 @@ class Simulation(eqx.Module):
         pr_A: participation ratio (tr A)²/‖A‖_F² at each record time.
         xdot_norm: ‖ẋ‖ at each record time.
         lags, C: population autocorrelation C(τ) = ⟨φ_i(t) φ_i(t+τ)⟩ after burn-in.
-        var_x: time mean of (1/N) Σ x_i² after burn-in (the mean is zero by symmetry).
+        var_x: time mean of (1/N) Σ x_i² after burn-in (the variance for a sign-symmetric rule, whose mean
+            is 0; the second moment otherwise).
         C0: time mean of (1/N) Σ φ_i² after burn-in; equals C[0].
         phi_mean: time mean of each φ_i after burn-in [(batch,) N], at the record times.
         sign_symmetric: the rule keeps x → −x (`Rule.sign_symmetric`); if not, C(τ) has the plateau `q`.
+        n_avg: number of record times averaged (those at t ≥ t_burn).
         state: final (x, A); J: final couplings (after any shuffles).
         status: Status.success, or Status.nonfinite if the state blew up.
     """
@@ -91,6 +93,7 @@ class Simulation(eqx.Module):
     N: int = eqx.field(static=True)
     t_burn: float = eqx.field(static=True)
     sign_symmetric: bool = eqx.field(static=True, default=True)
+    n_avg: int = eqx.field(static=True, default=0)
 
     @property
     def converged(self):
@@ -101,25 +104,20 @@ class Simulation(eqx.Module):
         """Plateau q = lim C(τ) = (1/N) Σ_i ⟨φ_i⟩², for a rule that breaks x → −x; 0 for a sign-symmetric
         rule, where ⟨φ_i⟩ = 0 and a finite-T remainder is noise (as in the DMFT).
 
-        The squared time means m_i of n records overestimate ⟨φ_i⟩² by their variance,
-        (1/n) Σ_{|l|<n} (1 − |l|/n) (C(l) − q) with C − q taken as 0 beyond τ_max; solving for q removes it:
-        q = ((1/N) Σ m_i² − Σ_l w_l C(l)/n) / (1 − Σ_l w_l/n), w_0 = 1, w_l = 2(1 − l/n). Without it C − q
-        dips by O(4τ*/T) below 0 at large τ (measured ~0.1 (C(0) − q) at T = 250 after burn-in).
+        The squared time means m_i of n = `n_avg` records overestimate ⟨φ_i⟩² by their variance,
+        (1/n) Σ_{|l|<n} (1 − |l|/n) (C(l) − q), with C − q taken as 0 beyond the lags used, l < L; solving
+        for q removes it: q = ((1/N) Σ m_i² − Σ_l w_l C(l)/n) / (1 − Σ_l w_l/n), w_0 = 1, w_l = 2(1 − l/n).
+        L is the recorded lag range, capped at n/4 so that the denominator stays above 1/2. Without the
+        correction C − q dips by O(4τ*/T) below 0 at large τ (measured ~0.1 (C(0) − q) for 250 after
+        burn-in).
         """
         if self.sign_symmetric:
             return jnp.zeros_like(self.C0)
-        t = np.asarray(self.t).reshape(-1, self.t.shape[-1])[0]
-        n = int(np.sum(t >= self.t_burn * (1 - 1e-9)))  # the records averaged into phi_mean and C
-        lag = np.arange(self.C.shape[-1])
-        w = np.where(lag == 0, 1.0, 2.0 * np.clip(1.0 - lag / n, 0.0, None))
-        keep = 1.0 - w.sum() / n
-        if keep < 0.25:
-            raise ValueError(
-                f"Record.tau_max spans {lag[-1]} records against {n} averaged (T − t_burn): the plateau q "
-                "cannot be separated from the variance of the time means; lower tau_max or run longer "
-                "(need tau_max ≲ (T − t_burn)/3)"
-            )
-        return (jnp.mean(self.phi_mean**2, axis=-1) - self.C @ jnp.asarray(w, self.C.dtype) / n) / keep
+        n = max(1, self.n_avg)
+        lag = np.arange(min(self.C.shape[-1], max(1, n // 4)))
+        w = np.where(lag == 0, 1.0, 2.0 * (1.0 - lag / n))
+        bias = self.C[..., : lag.size] @ jnp.asarray(w, self.C.dtype) / n
+        return (jnp.mean(self.phi_mean**2, axis=-1) - bias) / (1.0 - w.sum() / n)
 
     @property
     def tau_star(self):
@@ -134,7 +132,7 @@ class Simulation(eqx.Module):
         C = self.C - jnp.broadcast_to(self.q, self.C.shape[:-1])[..., None]
         if _concrete(C) and C.shape[-1] > 1:  # traced (jit, vmap) or τ_max = 0: no check
             Cn = np.asarray(C)
-            tail = Cn[..., -max(2, Cn.shape[-1] // 10) :]
+            tail = Cn[..., max(1, Cn.shape[-1] - max(2, Cn.shape[-1] // 10)) :]  # never lag 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = np.sqrt(np.mean(tail**2, axis=-1)) / np.abs(Cn[..., 0])
             r = r[np.isfinite(r)]
@@ -258,8 +256,8 @@ def _segment(net, carry, controls, block0, key, *, n_sub, dt, method, units, b_b
             A=A,
             J=J,
             hist=hist,
-            C_sum=c["C_sum"].at[lag].add(dots),
-            C_cnt=c["C_cnt"].at[lag].add(use.astype(dots.dtype)),
+            C_sum=c["C_sum"] + dots[lag],  # lag is a permutation: slot (s − l) mod L holds lag l
+            C_cnt=c["C_cnt"] + use[lag].astype(dots.dtype),
             x2_sum=c["x2_sum"] + jnp.where(after, x2, 0.0),
             phi_sum=c["phi_sum"] + jnp.where(after, phi, 0.0),
             n_avg=c["n_avg"] + after,
@@ -348,7 +346,8 @@ def simulate(
         segment: time per jitted segment (progress granularity).
         progress: show a tqdm bar on stderr.
     Returns:
-        `Simulation` with the recorded series, C(τ), var_x, C0, the final state and a status.
+        `Simulation` with the recorded series, C(τ), var_x, C0, φ's time means (and the plateau `q`), τ*,
+        the final state and a status.
     Equation:
         ẋ = −x + (J + A) φ(x),   p Ȧ = −A + (k/N) φ φᵀ   (Clark & Abbott 2024, Eqs. 1–3).
     """
@@ -447,6 +446,7 @@ def simulate(
         N=net.N,
         t_burn=float(t_burn),
         sign_symmetric=net.rule.sign_symmetric(),
+        n_avg=n_blocks - b_burn,
     )
 
 

@@ -112,7 +112,8 @@ def simulate_cmd(
         f"{' networks=' + str(networks) if networks > 1 else ''}"
     )
     lag_max = float(sim.lags.reshape(-1)[-1])
-    bound = f"  (lower bound: C(τ) not decayed by τ = {lag_max:g}; raise --tau-max)" if truncated else ""
+    conn = "C(τ)" if sim.sign_symmetric else "C(τ) − q"
+    bound = f"  (lower bound: {conn} not decayed by τ = {lag_max:g}; raise --tau-max)" if truncated else ""
     rows = [
         ("Var x", fmt(result["var_x"])),
         ("C(0)", fmt(result["C0"])),
@@ -126,13 +127,13 @@ def simulate_cmd(
 
 
 def save_simulation(sim, tau_star, path, prov) -> None:
-    """Write a `Simulation`'s recorded series, C(τ) and τ* to NetCDF, with provenance attributes."""
+    """Write a `Simulation`'s recorded series, C(τ), its plateau q and τ* to NetCDF, with provenance."""
     import numpy as np
 
     b = ("network",) if np.ndim(sim.var_x) > 0 else ()
     series = {name: b + ("t",) for name in ("x2", "pr_A", "xdot_norm")}
     data = {"x": (b + ("t", "unit"), np.asarray(sim.x)), "C": (b + ("tau",), np.asarray(sim.C))}
     data |= {name: (dims, np.asarray(getattr(sim, name))) for name, dims in series.items()}
-    data |= {name: (b, np.asarray(getattr(sim, name))) for name in ("var_x", "C0")}
+    data |= {name: (b, np.asarray(getattr(sim, name))) for name in ("var_x", "C0", "q")}
     data["tau_star"] = (b, np.asarray(tau_star))
     cli.write_netcdf(data, {"t": np.asarray(sim.t), "tau": np.asarray(sim.lags)}, path, prov)

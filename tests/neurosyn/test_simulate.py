@@ -1,5 +1,6 @@
 """Oracles for the finite-size simulator (neurosyn/_simulate.py, _integrators.py, _schedule.py)."""
 
+import dataclasses
 import math
 
 import equinox as eqx
@@ -369,17 +370,20 @@ def test_plateau_removes_the_variance_of_the_time_means(key):
     net = ns.Network(N=10, g=0.5, k=0.0, p=2.5, rule=ns.Presynaptic())
     sim = ns.simulate(net, 4.0, key=jr.key(0), t_burn=0.0, record=ns.Record(dt=0.2, units=(), tau_max=0.0))
     sim = eqx.tree_at(
-        lambda s: (s.t, s.lags, s.C, s.phi_mean),
+        lambda s: (s.lags, s.C, s.phi_mean),
         sim,
-        (jnp.arange(1, n + 1) * 0.2, jnp.arange(L) * 0.2, jnp.asarray(C), jnp.asarray(x.mean(axis=0))),
+        (jnp.arange(L) * 0.2, jnp.asarray(C), jnp.asarray(x.mean(0))),
     )
+    sim = dataclasses.replace(sim, n_avg=n)
     q_exact, q_plain = float(np.mean(mu**2)), float(np.mean(x.mean(axis=0) ** 2))
     assert abs(float(sim.q) - q_exact) < 0.004, (float(sim.q), q_exact, q_plain)
     assert q_plain - q_exact > 0.004
-    # a lag range too long for the averaging window is refused, not extrapolated
-    short = eqx.tree_at(lambda s: s.t, sim, jnp.arange(1, 201) * 0.2)
-    with pytest.raises(ValueError, match="tau_max"):
-        float(short.q)
+    # the same records with all n lags: only l < n/4 enter (the denominator stays ≥ 1/2), the same q
+    long = np.array([np.mean(x[: n - l] * x[l:]) for l in range(n)])
+    full = dataclasses.replace(
+        eqx.tree_at(lambda s: (s.lags, s.C), sim, (jnp.arange(n) * 0.2, long)), n_avg=n
+    )
+    assert abs(float(full.q) - q_exact) < 0.004
 
 
 def test_simulated_tau_star_is_connected_for_a_plateau_rule():
@@ -393,15 +397,11 @@ def test_simulated_tau_star_is_connected_for_a_plateau_rule():
             net, 4.0, key=jr.key(0), t_burn=0.0, record=ns.Record(dt=0.2, units=(), tau_max=0.0)
         )
         sim = eqx.tree_at(
-            lambda s: (s.t, s.lags, s.C, s.phi_mean),
+            lambda s: (s.lags, s.C, s.phi_mean),
             sim,
-            (
-                jnp.arange(1, 100001) * 0.2,
-                lags,
-                0.3 + 0.4 * jnp.exp(-lags / 3.0),
-                jnp.full(10, math.sqrt(0.3)),
-            ),
+            (lags, 0.3 + 0.4 * jnp.exp(-lags / 3.0), jnp.full(10, math.sqrt(0.3))),
         )
+        sim = dataclasses.replace(sim, n_avg=100_000)
         if rule.sign_symmetric():
             with pytest.warns(ns.WindowWarning, match="0.43 over the last 10 % of the recorded lags"):
                 tau = float(sim.tau_star)
