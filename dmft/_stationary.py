@@ -180,6 +180,7 @@ class DMFTSolution(eqx.Module):
         x_samples: flat single-site x samples from the converged solution (for averages such as Eq. 21).
         status, residual (final sup-norm change of C relative to C(0)), noise (the relative sampling noise of
         one evaluation), n_iter (map evaluations, all replicates), n_iter_replicates (per replicate),
+        n_undone (Anderson steps undone by `AndersonMixing.safeguard`, all replicates),
         history (residual per evaluation, NaN-padded to n_replicates·max_steps), wall_s.
         g, k, p: parameters.
         C_pre: C_pre,φ(τ) = ⟨f_pre(φ(t)) φ(t+τ)⟩ for rule kernels that track it (Eq. A11), else None.
@@ -203,6 +204,7 @@ class DMFTSolution(eqx.Module):
     noise: Float[Array, ""]
     n_iter: Int[Array, ""]
     n_iter_replicates: Int[Array, " replicates"]
+    n_undone: Int[Array, ""]
     history: Float[Array, " max_steps"]
     wall_s: float
     g: Float[Array, ""]
@@ -525,6 +527,7 @@ def solve_dmft(
     bar = tqdm(total=R * max_steps, disable=not progress, desc="dmft", leave=False)
     it = 0
     rep_iters: list[int] = []
+    n_undone = 0
     for rep in range(R):
         key_r = jr.fold_in(key, rep)
         rep_iters.append(0)
@@ -577,6 +580,7 @@ def solve_dmft(
             history[it - 1] = res
             undone = undo is not None and res > solver.safeguard * undo[-1]
             if undone:
+                n_undone += 1
                 # the last Anderson step overshot: back to the iterate before it, to take a damped step (this
                 # evaluation's samples belong to the rejected iterate, so it cannot end the replicate)
                 C, Cx, r, rx, res = undo
@@ -682,6 +686,7 @@ def solve_dmft(
         noise=jnp.asarray(noise),
         n_iter=jnp.asarray(it),
         n_iter_replicates=jnp.asarray(rep_iters, dtype=int),
+        n_undone=jnp.asarray(n_undone),
         history=jnp.asarray(history),
         wall_s=time.perf_counter() - t_start,
         g=g,
