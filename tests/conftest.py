@@ -18,6 +18,14 @@ def key(request):
     return jr.key(zlib.crc32(request.node.nodeid.encode()))
 
 
+def pytest_configure(config):
+    """Under `pytest -n`, hand out tests one at a time (xdist's --maxschedchunk 1, unless given). Otherwise
+    the first worker receives a chunk holding every notebook and runs them in series (measured: 650 s of
+    them on one worker), while the other worker runs out of work."""
+    if getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = 1
+
+
 def pytest_collection_modifyitems(items):
     """Run the figure notebooks first: they are the longest items (30–100 s each), and starting them early
     lets `pytest -n 2` fill the rest of both workers with short tests instead of idling on a late notebook."""
