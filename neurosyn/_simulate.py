@@ -108,8 +108,8 @@ class Simulation(eqx.Module):
         (1/n) Σ_{|l|<n} (1 − |l|/n) (C(l) − q), with C − q taken as 0 beyond the lags used, l < L; solving
         for q removes it: q = ((1/N) Σ m_i² − Σ_l w_l C(l)/n) / (1 − Σ_l w_l/n), w_0 = 1, w_l = 2(1 − l/n).
         L is the recorded lag range, capped at n/4 so that the denominator stays above 1/2. Without the
-        correction C − q dips by O(4τ*/T) below 0 at large τ (measured ~0.1 (C(0) − q) for 250 after
-        burn-in).
+        correction C − q dips by O(4τ*/T) below 0 at large τ (measured: 0.06–0.09 of C(0) − q at N = 1000
+        over 250 time units).
         """
         if self.sign_symmetric:
             return jnp.zeros_like(self.C0)

@@ -174,21 +174,7 @@ def test_dmft_anti_hebbian_rule_is_hebbian_with_k_flipped():
 def test_simulate_presynaptic_reports_the_plateau_and_a_connected_tau_star():
     # Presynaptic (f_post ≡ 1) breaks x → −x: the JSON's plateau_q and τ* must be the library's q and the τ*
     # of C − q for the same seed (oracle: a trapezoid by hand on the library's C − q); Hebbian reports q = 0.
-    args = [
-        "simulate",
-        "--N",
-        "40",
-        "--T",
-        "80",
-        "--t-burn",
-        "20",
-        "--dt",
-        "0.1",
-        "--tau-max",
-        "10",
-        "--seed",
-        "5",
-    ]
+    args = "simulate --N 40 --T 80 --t-burn 20 --dt 0.1 --tau-max 10 --seed 5".split()
     out = run_json(*args, "--rule", "presynaptic")
     net, key = rule_network(40, 2.0, 1.0, 2.5, ns.parse_rule("presynaptic"), jr.key(5))
     sim = ns.simulate(net, 80.0, key=key, dt=0.1, t_burn=20.0, record=ns.Record(dt=0.2, tau_max=10.0))
